@@ -1,0 +1,4 @@
+#ifndef TURING_CLIBPQ_SHIM_H
+#define TURING_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif
