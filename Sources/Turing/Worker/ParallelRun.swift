@@ -1,0 +1,343 @@
+import Foundation
+import Logging
+import TuringCore
+import TuringPostgres
+
+/// One run of `processPendingTasksParallel`: a single loop owns every piece of state, so there are no locks
+/// around it. Running tasks, the LISTEN connection, a ticker and stop requests post into the mailbox; each turn
+/// of the loop takes what was posted, starts buffered tasks in free slots, writes results (all that finished
+/// since the last write, in one `complete_tasks`), renews leases when due, and tops up claims.
+///
+/// Connections: one for the SQL API and one that LISTENs, whatever the number of workers.
+struct ParallelRun {
+    let orchestrator: TuringOrchestrator
+    let mailbox: Mailbox
+    let maxTasks: Int?
+    let workers: Int
+    let batchSize: Int
+
+    private var options: TuringOrchestrator.Options { orchestrator.options }
+    private var logger: Logger { orchestrator.logger }
+
+    func run() async throws -> TuringOrchestrator.RunReport {
+        let started = ContinuousClock.now
+        let connection = try await orchestrator.connect(role: "api")
+        let listener = try await orchestrator.connect(role: "listen")
+        try await listener.listen(TaskNotifications.channel)
+        let store = TaskStore(connection: connection)
+        try await store.registerWorker(
+            id: options.workerID, host: ProcessInfo.processInfo.hostName, pid: getpid(), slots: workers)
+        logger.info("worker \(options.workerID) started: \(workers) slots, batches of up to \(batchSize)")
+
+        let background = [
+            Task { await TaskNotifications.forward(from: listener, to: mailbox, logger: logger) },
+            Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    mailbox.tick()
+                }
+            },
+        ]
+        var state = LoopState(options: options, workers: workers, batchSize: batchSize, maxTasks: maxTasks)
+        await loop(&state, store: store)
+        background.forEach { $0.cancel() }
+        listener.interruptWait()
+
+        await state.retryingDatabase("mark the worker stopped", logger: logger, attempts: 5) {
+            try await store.stopWorker(id: options.workerID)
+        }
+        await connection.close()
+        await listener.close()
+        state.report.wallTime = ContinuousClock.now - started
+        options.progress?.finish(report: state.report, workers: workers)
+        return state.report
+    }
+
+    private func loop(_ state: inout LoopState, store: TaskStore) async {
+        var wakeUps = mailbox.wakeUps.makeAsyncIterator()
+        while true {
+            let posted = mailbox.take()
+            state.absorb(posted.outcomes)
+            if posted.notified { state.claimableHint = true }
+            startTasks(&state, store: store)
+            await state.writeResults(store: store, logger: logger)
+            await handleStop(posted.stop, &state, store: store)
+            await renewLeasesIfDue(&state, store: store)
+            await claimIfUseful(&state, store: store)
+            startTasks(&state, store: store)
+            await reportProgressIfDue(&state, store: store)
+            if state.isFinished { break }
+            _ = await wakeUps.next()
+        }
+    }
+
+    // MARK: Running tasks
+
+    private func startTasks(_ state: inout LoopState, store: TaskStore) {
+        guard state.stop == .none else { return }
+        while state.running.count < workers, !state.buffer.isEmpty {
+            let task = state.buffer.removeFirst()
+            let handler = orchestrator.handler
+            let mailbox = mailbox
+            let context = TaskContext { checkpoint in
+                guard try await store.checkpoint(task, state: checkpoint) else {
+                    throw TaskFailure("lease lost while saving a checkpoint")
+                }
+            }
+            state.running[task.taskID] = RunningTask(
+                task: task,
+                handle: Task {
+                    mailbox.post(await TaskExecution.run(task, handler: handler, context: context))
+                })
+        }
+    }
+
+    // MARK: Stopping
+
+    private func handleStop(_ request: StopRequest, _ state: inout LoopState, store: TaskStore) async {
+        if request > state.stop {
+            state.stop = request
+            state.graceDeadline = .now + (options.shutdownGrace ?? options.lease)
+            logger.info(
+                request == .immediate
+                    ? "stopping now: cancelling \(state.running.count) running tasks and releasing every claim"
+                    : "stopping: no new claims; \(state.running.count) running tasks may finish, \(state.buffer.count) unstarted claims released"
+            )
+        }
+        switch state.stop {
+        case .none:
+            return
+        case .immediate:
+            // Cancel everything and hand every claim back in one call; do not wait for handlers.
+            state.running.values.forEach { $0.handle.cancel() }
+            let released = await state.retryingDatabase("release claims", logger: logger, attempts: 3) {
+                try await store.release(workerID: options.workerID, taskIDs: nil)
+            }
+            state.report.released += released ?? 0
+            state.running.removeAll()
+            state.buffer.removeAll()
+            state.interrupted.removeAll()
+        case .graceful:
+            if ContinuousClock.now >= state.graceDeadline {
+                for (id, entry) in state.running where !entry.cancelled {
+                    logger.warning("task \(id) did not finish within the shutdown grace period: cancelled and released")
+                    entry.handle.cancel()
+                    state.running[id]?.cancelled = true
+                }
+            }
+            // Unstarted and interrupted claims go back at once, so other workers need not wait for their leases.
+            let toRelease = state.buffer.map(\.taskID) + state.interrupted
+            guard !toRelease.isEmpty else { return }
+            let released = await state.retryingDatabase("release claims", logger: logger, attempts: 3) {
+                try await store.release(workerID: options.workerID, taskIDs: toRelease)
+            }
+            state.report.released += released ?? 0
+            state.buffer.removeAll()
+            state.interrupted.removeAll()
+        }
+    }
+
+    // MARK: Leases
+
+    private func renewLeasesIfDue(_ state: inout LoopState, store: TaskStore) async {
+        let now = ContinuousClock.now
+        guard now >= state.nextRenewal, state.databaseAvailable(at: now) else { return }
+        state.nextRenewal = now + options.lease / 3
+        let held = state.running.values.filter { !$0.cancelled }.map(\.task) + state.buffer
+        do {
+            if held.isEmpty {
+                try await store.heartbeat(workerID: options.workerID)
+                return
+            }
+            let stillHeld = try await store.renew(workerID: options.workerID, tasks: held, lease: options.lease)
+            state.databaseRecovered()
+            for task in held where !stillHeld.contains(task.taskID) {
+                logger.warning("task \(task.taskID): lease lost to another worker; its work is cancelled")
+                state.report.leasesLost += 1
+                state.buffer.removeAll { $0.taskID == task.taskID }
+                if let entry = state.running[task.taskID] {
+                    entry.handle.cancel()
+                    state.running[task.taskID]?.cancelled = true
+                    state.running[task.taskID]?.leaseLost = true
+                }
+            }
+        } catch {
+            state.databaseFailed("renew leases", error, logger: logger)
+        }
+    }
+
+    // MARK: Claiming
+
+    private func claimIfUseful(_ state: inout LoopState, store: TaskStore) async {
+        let now = ContinuousClock.now
+        guard state.stop == .none, state.databaseAvailable(at: now) else { return }
+        let wanted = ClaimSizing.claimCount(
+            freeSlots: workers - state.running.count, buffered: state.buffer.count, batchSize: batchSize,
+            prefetch: state.prefetch, remainingAllowed: state.remainingAllowed)
+        guard wanted > 0, state.claimableHint || now >= state.nextPoll else { return }
+        state.claimableHint = false
+        do {
+            let claimed = try await store.claim(
+                workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID)
+            state.databaseRecovered()
+            state.buffer += claimed
+            state.lastClaimFoundNothing = claimed.isEmpty
+            if claimed.count == wanted {
+                state.claimableHint = true  // probably more where these came from
+            } else {
+                state.nextPoll = now + options.pollInterval
+            }
+        } catch {
+            state.databaseFailed("claim tasks", error, logger: logger)
+        }
+    }
+
+    // MARK: Progress
+
+    private func reportProgressIfDue(_ state: inout LoopState, store: TaskStore) async {
+        guard let progress = options.progress else { return }
+        let now = ContinuousClock.now
+        guard now >= state.nextProgress, state.databaseAvailable(at: now) else { return }
+        state.nextProgress = now + progress.interval
+        if let snapshot = try? await store.progress(workflowID: options.workflowID) {
+            progress.report(snapshot: snapshot, inFlight: state.running.count, finishedHere: state.report.finished)
+        }
+    }
+}
+
+/// A task whose handler is running.
+struct RunningTask {
+    let task: ClaimedTask
+    let handle: Task<Void, Never>
+    var cancelled = false
+    var leaseLost = false
+}
+
+/// Everything the parallel loop tracks between turns.
+struct LoopState {
+    let options: TuringOrchestrator.Options
+    let workers: Int
+    let batchSize: Int
+    let maxTasks: Int?
+    /// Claimed but not started, oldest claim first.
+    var buffer: [ClaimedTask] = []
+    var running: [Int64: RunningTask] = [:]
+    /// Finished runs whose outcome is not yet written (kept across database outages).
+    var unwritten: [TaskOutcome] = []
+    /// Cancelled tasks to hand back.
+    var interrupted: [Int64] = []
+    var report = TuringOrchestrator.RunReport()
+    var stop = StopRequest.none
+    var graceDeadline = ContinuousClock.now
+    var claimableHint = true
+    var lastClaimFoundNothing = false
+    var nextPoll = ContinuousClock.now
+    var nextRenewal: ContinuousClock.Instant
+    var nextProgress: ContinuousClock.Instant
+    var databaseRetryAt = ContinuousClock.now
+    var databaseFailures = 0
+
+    init(options: TuringOrchestrator.Options, workers: Int, batchSize: Int, maxTasks: Int?) {
+        self.options = options
+        self.workers = workers
+        self.batchSize = batchSize
+        self.maxTasks = maxTasks
+        nextRenewal = .now + options.lease / 3
+        nextProgress = .now + (options.progress?.interval ?? .zero)
+    }
+
+    /// Extra claims kept ready so a freed slot starts its next task without a round trip.
+    var prefetch: Int { min(batchSize, max(1, workers / 4)) }
+
+    /// Tasks this process may still claim under `--max-tasks`.
+    var remainingAllowed: Int? {
+        maxTasks.map { $0 - report.finished - unwritten.count - running.count - buffer.count }
+    }
+
+    var isFinished: Bool {
+        let idle = running.isEmpty && unwritten.isEmpty
+        if stop != .none { return idle }
+        if let maxTasks, report.finished >= maxTasks { return idle && buffer.isEmpty }
+        return options.exitWhenIdle && idle && buffer.isEmpty && lastClaimFoundNothing && !claimableHint
+    }
+
+    mutating func absorb(_ outcomes: [TaskOutcome]) {
+        for outcome in outcomes {
+            guard let entry = running.removeValue(forKey: outcome.task.taskID) else { continue }
+            if entry.leaseLost { continue }  // another worker owns it now: write nothing
+            if case .cancelled = outcome {
+                interrupted.append(entry.task.taskID)
+            } else {
+                unwritten.append(outcome)
+            }
+        }
+    }
+
+    /// Writes every unwritten outcome: successes in one `complete_tasks`, failures one `fail_task` each.
+    mutating func writeResults(store: TaskStore, logger: Logger) async {
+        guard !unwritten.isEmpty, databaseAvailable(at: .now) else { return }
+        let completions = unwritten.compactMap { outcome -> TaskStore.Completion? in
+            guard case .succeeded(let task, let result) = outcome else { return nil }
+            return TaskStore.Completion(taskID: task.taskID, leaseToken: task.leaseToken, result: result)
+        }
+        do {
+            let recorded = try await store.complete(completions)
+            let lost = completions.count - recorded.count
+            if lost > 0 {
+                logger.warning("\(lost) results discarded: their leases had passed to another worker")
+            }
+            report.succeeded += recorded.count
+            report.leasesLost += lost
+            unwritten.removeAll { if case .succeeded = $0 { true } else { false } }
+            while let index = unwritten.firstIndex(where: { if case .failed = $0 { true } else { false } }) {
+                guard case .failed(let task, let reason) = unwritten[index] else { break }
+                let outcome = try await store.fail(task, error: reason)
+                switch outcome {
+                case .retrying?: logger.warning("task \(task.taskID) failed (attempt \(task.attempt)), will retry: \(reason)")
+                case .failed?: logger.error("task \(task.taskID) failed for good after attempt \(task.attempt): \(reason)")
+                case nil:
+                    logger.warning("task \(task.taskID) failed, but its lease had passed to another worker")
+                    report.leasesLost += 1
+                }
+                if outcome != nil { report.failed += 1 }
+                unwritten.remove(at: index)
+            }
+            databaseRecovered()
+        } catch {
+            databaseFailed("write results", error, logger: logger)
+        }
+    }
+
+    // MARK: Database outages
+
+    func databaseAvailable(at instant: ContinuousClock.Instant) -> Bool { instant >= databaseRetryAt }
+
+    mutating func databaseRecovered() {
+        if databaseFailures > 0 { databaseFailures = 0 }
+    }
+
+    /// Backs off before the next database call; tasks keep running meanwhile.
+    mutating func databaseFailed(_ what: String, _ error: any Error, logger: Logger) {
+        databaseFailures += 1
+        let delay = RetryPolicy.databaseReconnect.delay(forAttempt: databaseFailures)
+        databaseRetryAt = .now + delay
+        logger.error("could not \(what) (try \(databaseFailures), again in \(delay)): \(DatabaseErrorText.describe(error))")
+    }
+
+    /// Runs a database call that must not be skipped, retrying a few times; nil when it kept failing.
+    mutating func retryingDatabase<T: Sendable>(
+        _ what: String, logger: Logger, attempts: Int, _ body: () async throws -> T
+    ) async -> T? {
+        for attempt in 1...attempts {
+            do {
+                return try await body()
+            } catch {
+                logger.error("could not \(what) (try \(attempt) of \(attempts)): \(DatabaseErrorText.describe(error))")
+                if attempt < attempts {
+                    try? await Task.sleep(for: RetryPolicy.databaseReconnect.delay(forAttempt: attempt))
+                }
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import TuringCore
+import TuringPostgres
+
+/// The worker's side of migration 088's SQL API: every call is one statement of one function.
+/// Nothing here keeps session state, so it works behind a transaction-pooling PgBouncer.
+public struct TaskStore: Sendable {
+    /// A result to record with `complete_tasks`.
+    public struct Completion: Sendable, Hashable {
+        public let taskID: Int64
+        public let leaseToken: UUID
+        /// The result as JSON text.
+        public let result: String
+    }
+
+    /// What `fail_task` did with a failed task.
+    public enum FailOutcome: String, Sendable {
+        /// Back to pending, to run again after a backoff.
+        case retrying = "pending"
+        /// Out of attempts: failed for good.
+        case failed
+    }
+
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// `turing.claim_tasks`: up to `maxTasks` claimable tasks, each with a fresh lease.
+    public func claim(workerID: String, maxTasks: Int, lease: Duration, workflowID: Int64?) async throws -> [ClaimedTask] {
+        let rows = try await connection.query(
+            """
+            SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text
+            FROM turing.claim_tasks($1, $2, make_interval(secs => $3), $4)
+            """, [workerID, maxTasks, lease.inSeconds, workflowID])
+        return try rows.map { row in
+            ClaimedTask(
+                taskID: try row.decode(0), workflowID: try row.decode(1), leaseToken: try row.decode(2),
+                attempt: try row.decode(3), payload: try row.decode(4), checkpoint: try row.decode(5))
+        }
+    }
+
+    /// `turing.renew_leases`: extends the leases still held and returns their ids; also counts as a heartbeat.
+    public func renew(workerID: String, tasks: [ClaimedTask], lease: Duration) async throws -> Set<Int64> {
+        let rows = try await connection.query(
+            "SELECT turing.renew_leases($1, $2::bigint[], $3::uuid[], make_interval(secs => $4))",
+            [workerID, tasks.map(\.taskID), tasks.map(\.leaseToken), lease.inSeconds])
+        return Set(try rows.map { try $0.decode(0, as: Int64.self) })
+    }
+
+    /// `turing.complete_tasks`: records results whose leases still hold; returns the ids recorded.
+    public func complete(_ completions: [Completion]) async throws -> Set<Int64> {
+        guard !completions.isEmpty else { return [] }
+        let rows = try await connection.query(
+            "SELECT turing.complete_tasks($1::bigint[], $2::uuid[], $3::jsonb[])",
+            [completions.map(\.taskID), completions.map(\.leaseToken), completions.map(\.result)])
+        return Set(try rows.map { try $0.decode(0, as: Int64.self) })
+    }
+
+    /// `turing.fail_task`: nil when the lease was lost (nothing changed).
+    public func fail(_ task: ClaimedTask, error: String, retryDelay: Duration? = nil) async throws -> FailOutcome? {
+        let rows = try await connection.query(
+            "SELECT turing.fail_task($1, $2, $3, CASE WHEN $4::float8 IS NULL THEN NULL ELSE make_interval(secs => $4) END)",
+            [task.taskID, task.leaseToken, error, retryDelay?.inSeconds])
+        return try rows.first?.decode(0, as: String?.self).flatMap(FailOutcome.init(rawValue:))
+    }
+
+    /// `turing.release_tasks`: hands tasks back at once (all of the worker's when `taskIDs` is nil).
+    @discardableResult
+    public func release(workerID: String, taskIDs: [Int64]?) async throws -> Int {
+        let rows = try await connection.query("SELECT turing.release_tasks($1, $2::bigint[])", [workerID, taskIDs])
+        return try rows.first?.decode(0, as: Int.self) ?? 0
+    }
+
+    /// `turing.checkpoint_task`: false when the lease was lost.
+    public func checkpoint(_ task: ClaimedTask, state: String) async throws -> Bool {
+        let rows = try await connection.query(
+            "SELECT turing.checkpoint_task($1, $2, $3::jsonb)", [task.taskID, task.leaseToken, state])
+        return try rows.first?.decode(0, as: Bool.self) ?? false
+    }
+
+    /// `turing.register_worker`: a row in `turing.workers` for this process.
+    public func registerWorker(id: String, host: String, pid: Int32, slots: Int) async throws {
+        try await connection.query("SELECT turing.register_worker($1, $2, $3, $4)", [id, host, pid, slots])
+    }
+
+    /// `turing.heartbeat`.
+    public func heartbeat(workerID: String) async throws {
+        try await connection.query("SELECT turing.heartbeat($1)", [workerID])
+    }
+
+    /// `turing.stop_worker`: marks the worker stopped.
+    public func stopWorker(id: String) async throws {
+        try await connection.query("SELECT turing.stop_worker($1)", [id])
+    }
+
+    /// Counts by status for one workflow, or for all, from `turing.workflow_progress`.
+    public func progress(workflowID: Int64?) async throws -> ProgressSnapshot {
+        let rows = try await connection.query(
+            """
+            SELECT coalesce(sum(total), 0)::bigint, coalesce(sum(pending), 0)::bigint, coalesce(sum(running), 0)::bigint,
+                   coalesce(sum(completed), 0)::bigint, coalesce(sum(failed), 0)::bigint
+            FROM turing.workflow_progress WHERE $1::bigint IS NULL OR workflow_id = $1
+            """, [workflowID])
+        let row = try rows.first.orThrow("turing.workflow_progress returned no row")
+        return ProgressSnapshot(
+            total: try row.decode(0), pending: try row.decode(1), running: try row.decode(2),
+            completed: try row.decode(3), failed: try row.decode(4))
+    }
+}
+
+extension Optional {
+    func orThrow(_ message: String) throws -> Wrapped {
+        guard let self else { throw PostgresError(kind: .decoding, message: message) }
+        return self
+    }
+}

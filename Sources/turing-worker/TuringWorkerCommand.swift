@@ -1,0 +1,187 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Turing
+import TuringCore
+import TuringPostgres
+
+@main
+struct TuringWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "turing-worker",
+        abstract: "Claims turing tasks from PostgreSQL and runs N of them at once.",
+        discussion: """
+            Start as many worker processes as you like, on any hosts: PostgreSQL coordinates them through
+            migration 088's functions (FOR UPDATE SKIP LOCKED claims with leases). No task is lost or done twice;
+            a crashed worker's tasks come back when their lease expires.
+
+              turing-worker --workflow 1124 --workers 4 &
+              psql -c 'SELECT * FROM turing.workflow_progress'
+
+            Connection: --database-url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGDATABASE, …).
+            Prefer DATABASE_URL or a ~/.pgpass file to a password on the command line, which ps shows.
+            SIGINT/SIGTERM: stop claiming, let running tasks finish, release the rest, exit 0; a second signal
+            releases everything at once. Exit codes: 0 done, 1 failed, 2 usage, 3 database unreachable.
+            """,
+        version: TuringVersion.current)
+
+    @Option(help: "PostgreSQL URL or key=value conninfo. (env: DATABASE_URL; default: libpq's PG* variables)")
+    var databaseURL: String?
+
+    @Option(help: "Tasks in flight in this process. (env: TURING_PARALLEL_WORKERS; default: 4)")
+    var workers: Int?
+
+    @Option(help: "Most tasks claimed in one round trip; also the most unstarted claims held. (env: TURING_BATCH_SIZE; default: 50)")
+    var batchSize: Int?
+
+    @Option(help: "Stop after this many tasks finished, across all of this process's workers. (default: no limit)")
+    var maxTasks: Int?
+
+    @Option(help: "Only this workflow's tasks. (env: TURING_WORKFLOW; default: all workflows)")
+    var workflow: Int64?
+
+    @Option(help: "Lease in seconds, renewed every third of it while a task runs. (env: TURING_LEASE_SECONDS; default: 30)")
+    var lease: String?
+
+    @Option(help: "simulate, exec or ollama. (env: TURING_HANDLER; default: ollama)")
+    var handler: String?
+
+    @Option(help: "This worker's name in turing.workers and pg_stat_activity. (env: TURING_WORKER_ID; default: host:pid)")
+    var workerID: String?
+
+    @Flag(help: "Exit 0 once nothing is claimable and nothing runs, instead of waiting for new tasks.")
+    var exitWhenIdle = false
+
+    @Flag(help: "The old path, one task at a time: claim one, run it, complete it, repeat. The rollback plan.")
+    var sequential = false
+
+    @Option(help: "simulate handler: milliseconds per task when the payload has no simulate_ms. (default: 0)")
+    var simulateMs: Int?
+
+    @Option(help: "exec handler: the command to run per task, e.g. 'python3 job.py' (task JSON on stdin, result JSON on stdout).")
+    var exec: String?
+
+    @Option(help: "ollama handler: the server's URL. (env: OLLAMA_HOST; default: http://127.0.0.1:11434)")
+    var ollamaURL: String?
+
+    @Option(help: "Seconds between progress lines on stderr; 0 for none. (default: 10)")
+    var progressInterval: String?
+
+    @Option(help: "Seconds running tasks get to finish after SIGINT/SIGTERM. (default: the lease)")
+    var shutdownGrace: String?
+
+    /// Parses, maps every error to the documented exit code with one line, and runs.
+    static func main() async {
+        let command: TuringWorkerCommand
+        do {
+            guard let parsed = try parseAsRoot() as? TuringWorkerCommand else {
+                exitWithMessage("turing-worker", "unexpected subcommand", status: .usage)
+            }
+            command = parsed
+        } catch {
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            exitWithMessage("turing-worker", message(for: error) + " (see turing-worker --help)", status: .usage)
+        }
+        do {
+            try await command.execute()
+        } catch {
+            exitWithMessage("turing-worker", describeForTerminal(error), status: ExitStatus.of(error))
+        }
+    }
+
+    func execute() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var flags = WorkerFlags(
+            workers: workers, batchSize: batchSize, maxTasks: maxTasks, workflowID: workflow, handler: handler,
+            workerID: workerID, exitWhenIdle: exitWhenIdle, sequential: sequential, simulateMilliseconds: simulateMs,
+            execCommandLine: exec, ollamaURL: ollamaURL)
+        flags.leaseSeconds = try lease.map { try WorkerOption.lease.seconds(from: $0) }
+        flags.progressIntervalSeconds = try progressInterval.map { try WorkerOption.progressInterval.seconds(from: $0) }
+        flags.shutdownGraceSeconds = try shutdownGrace.map { try WorkerOption.shutdownGrace.seconds(from: $0) }
+        let settings = try WorkerSettings.resolve(flags: flags, environment: environment)
+        let handler = try makeHandler(settings)
+        let workerID = settings.workerID ?? WorkerSettings.defaultWorkerID(host: ProcessInfo.processInfo.hostName, pid: getpid())
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: environment["TURING_LOG_LEVEL"] ?? "info") ?? .info
+            return handler
+        }
+        var options = TuringOrchestrator.Options(workerID: workerID)
+        options.workflowID = settings.workflowID
+        options.lease = .seconds(settings.leaseSeconds)
+        options.exitWhenIdle = settings.exitWhenIdle
+        options.shutdownGrace = settings.shutdownGraceSeconds.map { .seconds($0) }
+        if settings.progressIntervalSeconds > 0 {
+            options.progress = ProgressReporter(interval: .seconds(settings.progressIntervalSeconds))
+        }
+        let source = ConnectionSource.resolve(argument: databaseURL, environment: environment)
+        let orchestrator = TuringOrchestrator(
+            database: .init(connectionString: source.connectionString ?? "", applicationName: "turing-worker"),
+            options: options, handler: handler, logger: Logger(label: "turing-worker"))
+
+        let signals = SignalForwarder { immediately in orchestrator.stop(immediately: immediately) }
+        defer { signals.cancel() }
+        if settings.sequential {
+            _ = try await orchestrator.processPendingTasks(maxTasks: settings.maxTasks)
+        } else {
+            _ = try await orchestrator.processPendingTasksParallel(
+                maxTasks: settings.maxTasks, workers: settings.workers, batchSize: settings.batchSize)
+        }
+    }
+
+    private func makeHandler(_ settings: WorkerSettings) throws -> any TaskHandler {
+        switch settings.handler {
+        case .simulate:
+            return SimulateHandler(defaultMilliseconds: settings.simulateMilliseconds)
+        case .exec:
+            return ExecHandler(command: settings.execCommand ?? [])
+        case .ollama:
+            guard let url = URL(string: settings.ollamaURL), url.host != nil else {
+                throw ConfigurationError(message: "--ollama-url (or OLLAMA_HOST) is not a URL: \(settings.ollamaURL)")
+            }
+            return OllamaHandler(baseURL: url)
+        }
+    }
+}
+
+/// SIGINT and SIGTERM: the first asks for a graceful stop, the next for an immediate one.
+final class SignalForwarder: @unchecked Sendable {  // the sources are only read after init
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ stop: @escaping @Sendable (_ immediately: Bool) -> Void) {
+        let count = LockedCounter()
+        sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                let received = count.increment()
+                FileHandle.standardError.write(
+                    Data((received == 1 ? "turing-worker: stopping after running tasks finish (signal again to stop now)\n"
+                        : "turing-worker: stopping now, releasing every claim\n").utf8))
+                stop(received > 1)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        sources.forEach { $0.cancel() }
+    }
+}
+
+private final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func increment() -> Int {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
+}
