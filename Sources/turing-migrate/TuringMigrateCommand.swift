@@ -43,6 +43,11 @@ struct TuringMigrateCommand: AsyncParsableCommand {
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
         } catch {
+            // `--help` and `help NAME` parse into ArgumentParser's HelpCommand, whose run() throws the help request.
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
             exitWithMessage("turing-migrate", describeForTerminal(error), status: ExitStatus.of(error))
         }
     }
@@ -92,6 +97,18 @@ struct VersionArgument: ExpressibleByArgument {
     static var defaultCompletionKind: CompletionKind { .default }
 }
 
+/// `down`'s target: a version, or `0` to revert everything.
+struct DownTargetArgument: ExpressibleByArgument {
+    let version: MigrationVersion
+
+    init?(argument: String) {
+        guard let version = MigrationVersion(argument, allowingZero: true) else { return nil }
+        self.version = version
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
 extension TuringMigrateCommand {
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -114,7 +131,7 @@ extension TuringMigrateCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @Flag(help: "Print the plan and the exact SQL; change nothing.") var dryRun = false
-        @Argument(help: "The version to go back to, e.g. 087.") var version: VersionArgument
+        @Argument(help: "The version to go back to, e.g. 087; 0 reverts everything.") var version: DownTargetArgument
 
         func run() async throws {
             try await connection.runner(dryRun: dryRun).down(to: version.version)

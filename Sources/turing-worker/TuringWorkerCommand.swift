@@ -70,20 +70,31 @@ struct TuringWorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds running tasks get to finish after SIGINT/SIGTERM. (default: the lease)")
     var shutdownGrace: String?
 
+    @Option(help: "Seconds one task may run (an exec child, an Ollama request) before it fails for a retry. (env: TURING_TASK_TIMEOUT; default: 300)")
+    var taskTimeout: String?
+
     /// Parses, maps every error to the documented exit code with one line, and runs.
     static func main() async {
-        let command: TuringWorkerCommand
+        let parsed: any ParsableCommand
         do {
-            guard let parsed = try parseAsRoot() as? TuringWorkerCommand else {
-                exitWithMessage("turing-worker", "unexpected subcommand", status: .usage)
-            }
-            command = parsed
+            parsed = try parseAsRoot()
         } catch {
             if exitCode(for: error) == .success {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
             exitWithMessage("turing-worker", message(for: error) + " (see turing-worker --help)", status: .usage)
+        }
+        guard let command = parsed as? TuringWorkerCommand else {
+            // `--help` and `help` parse into ArgumentParser's help command, whose run() throws the help text.
+            do {
+                var other = parsed
+                try other.run()
+            } catch {
+                print(fullMessage(for: error))
+                Foundation.exit(exitCode(for: error) == .success ? 0 : ExitStatus.usage.rawValue)
+            }
+            Foundation.exit(0)
         }
         do {
             try await command.execute()
@@ -101,6 +112,7 @@ struct TuringWorkerCommand: AsyncParsableCommand {
         flags.leaseSeconds = try lease.map { try WorkerOption.lease.seconds(from: $0) }
         flags.progressIntervalSeconds = try progressInterval.map { try WorkerOption.progressInterval.seconds(from: $0) }
         flags.shutdownGraceSeconds = try shutdownGrace.map { try WorkerOption.shutdownGrace.seconds(from: $0) }
+        flags.taskTimeoutSeconds = try taskTimeout.map { try WorkerOption.taskTimeout.seconds(from: $0) }
         let settings = try WorkerSettings.resolve(flags: flags, environment: environment)
         let handler = try makeHandler(settings)
         let workerID = settings.workerID ?? WorkerSettings.defaultWorkerID(host: ProcessInfo.processInfo.hostName, pid: getpid())
@@ -138,12 +150,12 @@ struct TuringWorkerCommand: AsyncParsableCommand {
         case .simulate:
             return SimulateHandler(defaultMilliseconds: settings.simulateMilliseconds)
         case .exec:
-            return ExecHandler(command: settings.execCommand ?? [])
+            return ExecHandler(command: settings.execCommand ?? [], timeout: .seconds(settings.taskTimeoutSeconds))
         case .ollama:
             guard let url = URL(string: settings.ollamaURL), url.host != nil else {
                 throw ConfigurationError(message: "--ollama-url (or OLLAMA_HOST) is not a URL: \(settings.ollamaURL)")
             }
-            return OllamaHandler(baseURL: url)
+            return OllamaHandler(baseURL: url, requestTimeout: .seconds(settings.taskTimeoutSeconds))
         }
     }
 }

@@ -26,7 +26,7 @@ public enum MigrationError: Error, Sendable, CustomStringConvertible {
         case let .unreadable(file, error):
             return "\(file): \(error.description)"
         case let .lockWaitExpired(waited, holder):
-            return "gave up after waiting \(waited) for the migration lock held by \(holder); try again when it is done, or raise --lock-wait"
+            return "gave up after waiting \(MigrationLock.seconds(waited)) for the migration lock held by \(holder); try again when it is done, or raise --lock-wait"
         case let .lockTimeoutExhausted(file, tries, error):
             return "\(file): could not take a lock within lock_timeout after \(tries) tries (\(error.oneLine)); the table is busy: retry later or raise --lock-timeout"
         case let .refused(error):

@@ -66,7 +66,8 @@ struct MigrationLock {
         return "backend pid \(try row.decode(0, as: Int.self)) (\(try row.decode(1, as: String.self)), user \(try row.decode(2, as: String.self)) from \(try row.decode(3, as: String.self)), connected \(try row.decode(4, as: String.self)) ago)"
     }
 
-    private static func seconds(_ duration: Duration) -> String {
+    /// "0.3s", "60.0s": durations in messages.
+    static func seconds(_ duration: Duration) -> String {
         String(format: "%.1fs", duration.inSeconds)
     }
 }

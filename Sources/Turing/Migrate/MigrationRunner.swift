@@ -162,7 +162,7 @@ public struct MigrationRunner: Sendable {
                 return
             } catch MigrationError.statementFailed(_, _, _, _, let error, _) where error.isLockTimeout && attempt < options.lockTimeoutTries {
                 let delay = RetryPolicy.lockTimeoutRetry.delay(forAttempt: attempt)
-                options.output("\(file): lock_timeout (\(options.lockTimeout)) hit: the table is busy; retrying in \(delay) (try \(attempt + 1) of \(options.lockTimeoutTries))")
+                options.output("\(file): lock_timeout (\(MigrationLock.seconds(options.lockTimeout))) hit: the table is busy; retrying in \(MigrationLock.seconds(delay)) (try \(attempt + 1) of \(options.lockTimeoutTries))")
                 try await Task.sleep(for: delay)
                 attempt += 1
             } catch MigrationError.statementFailed(_, _, _, _, let error, _) where error.isLockTimeout {
