@@ -18,13 +18,14 @@ public struct WorkerFlags: Sendable, Equatable {
     public var ollamaURL: String?
     public var progressIntervalSeconds: Double?
     public var shutdownGraceSeconds: Double?
+    public var taskTimeoutSeconds: Double?
 
     public init(
         workers: Int? = nil, batchSize: Int? = nil, maxTasks: Int? = nil, workflowID: Int64? = nil,
         leaseSeconds: Double? = nil, handler: String? = nil, workerID: String? = nil,
         exitWhenIdle: Bool = false, sequential: Bool = false, simulateMilliseconds: Int? = nil,
         execCommand: [String]? = nil, execCommandLine: String? = nil, ollamaURL: String? = nil,
-        progressIntervalSeconds: Double? = nil, shutdownGraceSeconds: Double? = nil
+        progressIntervalSeconds: Double? = nil, shutdownGraceSeconds: Double? = nil, taskTimeoutSeconds: Double? = nil
     ) {
         self.workers = workers
         self.batchSize = batchSize
@@ -41,6 +42,7 @@ public struct WorkerFlags: Sendable, Equatable {
         self.ollamaURL = ollamaURL
         self.progressIntervalSeconds = progressIntervalSeconds
         self.shutdownGraceSeconds = shutdownGraceSeconds
+        self.taskTimeoutSeconds = taskTimeoutSeconds
     }
 
     /// Same as `WorkerSettings.resolve(flags:environment:)`.

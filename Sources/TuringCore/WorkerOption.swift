@@ -1,7 +1,7 @@
 /// The options of `turing-worker`: their flags, environment variables and defaults, for `--help` and error messages.
 public enum WorkerOption: String, Sendable, CaseIterable {
     case workers, batchSize, maxTasks, workflow, lease, handler, workerID, exitWhenIdle, sequential
-    case simulateMilliseconds, exec, ollamaURL, progressInterval, shutdownGrace
+    case simulateMilliseconds, exec, ollamaURL, progressInterval, shutdownGrace, taskTimeout
 
     /// The command-line flag, e.g. "--batch-size".
     public var flag: String {
@@ -20,6 +20,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .ollamaURL: "--ollama-url"
         case .progressInterval: "--progress-interval"
         case .shutdownGrace: "--shutdown-grace"
+        case .taskTimeout: "--task-timeout"
         }
     }
 
@@ -33,6 +34,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .handler: "TURING_HANDLER"
         case .workerID: "TURING_WORKER_ID"
         case .ollamaURL: "OLLAMA_HOST"
+        case .taskTimeout: "TURING_TASK_TIMEOUT"
         case .maxTasks, .exitWhenIdle, .sequential, .simulateMilliseconds, .exec, .progressInterval, .shutdownGrace: nil
         }
     }
@@ -53,6 +55,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .ollamaURL: WorkerSettings.defaultOllamaURL
         case .progressInterval: "\(Int(WorkerSettings.defaultProgressIntervalSeconds)) s (0: off)"
         case .shutdownGrace: "the lease"
+        case .taskTimeout: "\(Int(WorkerSettings.defaultTaskTimeoutSeconds)) s"
         }
     }
 

@@ -20,6 +20,8 @@ extension WorkerSettings {
             ?? defaultProgressIntervalSeconds
         settings.shutdownGraceSeconds = try reader.seconds(.shutdownGrace, flag: flags.shutdownGraceSeconds, range: 0...86_400)
             ?? settings.leaseSeconds
+        settings.taskTimeoutSeconds = try reader.seconds(.taskTimeout, flag: flags.taskTimeoutSeconds, range: 0.001...604_800)
+            ?? defaultTaskTimeoutSeconds
 
         let command = try reader.execCommand(arguments: flags.execCommand, line: flags.execCommandLine)
         settings.handler = try reader.handler(flag: flags.handler, execGiven: command != nil)

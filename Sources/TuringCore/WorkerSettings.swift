@@ -23,13 +23,16 @@ public struct WorkerSettings: Sendable, Equatable {
     public var progressIntervalSeconds: Double
     /// How long running tasks may take to finish after SIGINT/SIGTERM; nil means the lease.
     public var shutdownGraceSeconds: Double?
+    /// How long one task may run (an exec child, an Ollama request) before it fails for a retry.
+    public var taskTimeoutSeconds: Double
 
     public init(
         workers: Int = defaultWorkers, batchSize: Int = defaultBatchSize, maxTasks: Int? = nil, workflowID: Int64? = nil,
         leaseSeconds: Double = defaultLeaseSeconds, handler: HandlerKind = defaultHandler, workerID: String? = nil,
         exitWhenIdle: Bool = false, sequential: Bool = false, simulateMilliseconds: Int? = nil,
         execCommand: [String]? = nil, ollamaURL: String = defaultOllamaURL,
-        progressIntervalSeconds: Double = defaultProgressIntervalSeconds, shutdownGraceSeconds: Double? = nil
+        progressIntervalSeconds: Double = defaultProgressIntervalSeconds, shutdownGraceSeconds: Double? = nil,
+        taskTimeoutSeconds: Double = defaultTaskTimeoutSeconds
     ) {
         self.workers = workers
         self.batchSize = batchSize
@@ -45,6 +48,7 @@ public struct WorkerSettings: Sendable, Equatable {
         self.ollamaURL = ollamaURL
         self.progressIntervalSeconds = progressIntervalSeconds
         self.shutdownGraceSeconds = shutdownGraceSeconds
+        self.taskTimeoutSeconds = taskTimeoutSeconds
     }
 
     public static let defaultWorkers = 4
@@ -53,6 +57,7 @@ public struct WorkerSettings: Sendable, Equatable {
     public static let defaultHandler = HandlerKind.ollama
     public static let defaultOllamaURL = "http://127.0.0.1:11434"
     public static let defaultProgressIntervalSeconds = 10.0
+    public static let defaultTaskTimeoutSeconds = 300.0
 
     /// Leases are renewed every third of the lease while a task runs.
     public var leaseRenewalIntervalSeconds: Double { leaseSeconds / 3 }
