@@ -181,7 +181,13 @@ struct ParallelRun {
                 workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID)
             state.databaseRecovered()
             state.buffer += claimed
-            state.lastClaimFoundNothing = claimed.isEmpty
+            if claimed.isEmpty && options.exitWhenIdle && state.running.isEmpty && state.buffer.isEmpty {
+                // Idle here; but tasks other workers hold may come back (a crashed worker's lease expires),
+                // and retries may be waiting out a backoff: only a settled workflow lets this worker go.
+                state.settled = try await !store.hasUnsettledTasks(workflowID: options.workflowID)
+            } else {
+                state.settled = false
+            }
             if claimed.count == wanted {
                 state.claimableHint = true  // probably more where these came from
             } else {
@@ -230,7 +236,8 @@ struct LoopState {
     var stop = StopRequest.none
     var graceDeadline = ContinuousClock.now
     var claimableHint = true
-    var lastClaimFoundNothing = false
+    /// Set when a claim found nothing and no task in scope is pending or leased anywhere (`--exit-when-idle`).
+    var settled = false
     var nextPoll = ContinuousClock.now
     var nextRenewal: ContinuousClock.Instant
     var nextProgress: ContinuousClock.Instant
@@ -258,7 +265,7 @@ struct LoopState {
         let idle = running.isEmpty && unwritten.isEmpty
         if stop != .none { return idle }
         if let maxTasks, report.finished >= maxTasks { return idle && buffer.isEmpty }
-        return options.exitWhenIdle && idle && buffer.isEmpty && lastClaimFoundNothing && !claimableHint
+        return options.exitWhenIdle && idle && buffer.isEmpty && settled && !claimableHint
     }
 
     mutating func absorb(_ outcomes: [TaskOutcome]) {

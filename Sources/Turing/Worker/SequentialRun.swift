@@ -42,7 +42,7 @@ struct SequentialRun {
                 continue
             }
             guard let task else {
-                if options.exitWhenIdle { break }
+                if options.exitWhenIdle, try await !queue.hasUnsettledTasks() { break }
                 let deadline = ContinuousClock.now + options.pollInterval
                 let ticker = Task {
                     try? await Task.sleep(until: deadline)
@@ -110,6 +110,8 @@ protocol SequentialQueue: Sendable {
     func complete(_ task: ClaimedTask, result: String) async throws -> Bool
     func fail(_ task: ClaimedTask, reason: String) async throws -> Bool
     func release(_ task: ClaimedTask) async throws -> Int
+    /// Whether some task may still need a worker (see `TaskStore.hasUnsettledTasks`).
+    func hasUnsettledTasks() async throws -> Bool
     func stop() async throws
 }
 
@@ -144,6 +146,10 @@ struct LeasedTaskQueue: SequentialQueue {
 
     func release(_ task: ClaimedTask) async throws -> Int {
         try await store.release(workerID: options.workerID, taskIDs: [task.taskID])
+    }
+
+    func hasUnsettledTasks() async throws -> Bool {
+        try await store.hasUnsettledTasks(workflowID: options.workflowID)
     }
 
     func stop() async throws {
@@ -204,6 +210,9 @@ struct LegacyTaskQueue: SequentialQueue {
             "UPDATE turing.tasks SET status = 'pending', started_at = NULL WHERE id = $1 AND status = 'running'", [task.taskID]
         ).affectedRows
     }
+
+    /// Without leases nothing comes back by itself: no pending task means done.
+    func hasUnsettledTasks() async throws -> Bool { false }
 
     func stop() async throws {}
 }

@@ -95,6 +95,19 @@ public struct TaskStore: Sendable {
         try await connection.query("SELECT turing.stop_worker($1)", [id])
     }
 
+    /// True while some task in scope may still need a worker: pending (due or waiting out a backoff), or
+    /// running under a lease, which comes back if its holder dies. Tasks the pre-088 processor runs (no lease)
+    /// do not count.
+    public func hasUnsettledTasks(workflowID: Int64?) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM turing.tasks WHERE status = 'pending' AND ($1::bigint IS NULL OR workflow_id = $1))
+                OR EXISTS (SELECT 1 FROM turing.tasks WHERE status = 'running' AND lease_expires_at IS NOT NULL
+                                                        AND ($1::bigint IS NULL OR workflow_id = $1))
+            """, [workflowID])
+        return try rows.first?.decode(0, as: Bool.self) ?? false
+    }
+
     /// Counts by status for one workflow, or for all, from `turing.workflow_progress`.
     public func progress(workflowID: Int64?) async throws -> ProgressSnapshot {
         let rows = try await connection.query(
