@@ -58,7 +58,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TuringTests",
-            dependencies: ["Turing", "TestSupport", "turing-migrate", "turing-worker"],
+            dependencies: [
+                "Turing", "TestSupport", "turing-migrate", "turing-worker",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]
