@@ -11,16 +11,17 @@ struct TuringWorkerCommand: AsyncParsableCommand {
         commandName: "turing-worker",
         abstract: "Claims turing tasks from PostgreSQL and runs N of them at once.",
         discussion: """
-            Start as many worker processes as you like, on any hosts: PostgreSQL coordinates them through
-            migration 088's functions (FOR UPDATE SKIP LOCKED claims with leases). No task is lost or done twice;
+            Start as many worker processes as you like, on any hosts: PostgreSQL coordinates them through \
+            migration 088's functions (FOR UPDATE SKIP LOCKED claims with leases). No task is lost or done twice; \
             a crashed worker's tasks come back when their lease expires.
 
               turing-worker --workflow 1124 --workers 4 &
               psql -c 'SELECT * FROM turing.workflow_progress'
 
-            Connection: --database-url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGDATABASE, …).
+            Connection: --database-url, else DATABASE_URL, else libpq's PG* variables (PGHOST, PGDATABASE, …). \
             Prefer DATABASE_URL or a ~/.pgpass file to a password on the command line, which ps shows.
-            SIGINT/SIGTERM: stop claiming, let running tasks finish, release the rest, exit 0; a second signal
+
+            SIGINT/SIGTERM: stop claiming, let running tasks finish, release the rest, exit 0; a second signal \
             releases everything at once. Exit codes: 0 done, 1 failed, 2 usage, 3 database unreachable.
             """,
         version: TuringVersion.current)
