@@ -90,17 +90,25 @@ public struct MigrationRunner: Sendable {
 
     /// Each version's state: applied, pending, modified or missing.
     public func status() async throws -> [MigrationStatus] {
-        let connection = try await connect()
-        defer { Task { await connection.close() } }
-        let applied = try await MigrationHistory.load(connection)
-        return MigrationPlanner.status(available: migrations, applied: applied)
+        MigrationPlanner.status(available: migrations, applied: try await loadHistory())
     }
 
     /// What `up` would refuse over: modified or missing applied files, pending versions below applied ones.
     public func problems() async throws -> [MigrationProblem] {
+        MigrationPlanner.problems(available: migrations, applied: try await loadHistory())
+    }
+
+    /// The history, read on a connection of its own (no lock: reading changes nothing).
+    private func loadHistory() async throws -> [AppliedMigration] {
         let connection = try await connect()
-        defer { Task { await connection.close() } }
-        return MigrationPlanner.problems(available: migrations, applied: try await MigrationHistory.load(connection))
+        do {
+            let applied = try await MigrationHistory.load(connection)
+            await connection.close()
+            return applied
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 
     // MARK: Applying one migration
@@ -177,8 +185,8 @@ public struct MigrationRunner: Sendable {
         _ migration: Migration, file: String, statements: [SQLStatement], direction: Direction, on connection: PostgresConnection
     ) async throws {
         let version = migration.version.number
+        // Session-level here (there is no transaction); the connection is closed when the command ends.
         try await connection.query("SELECT set_config('lock_timeout', $1, false)", ["\(Int(options.lockTimeout.inSeconds * 1000))ms"])
-        defer { Task { try? await connection.query("RESET lock_timeout") } }
         let started = ContinuousClock.now
         for (index, statement) in statements.enumerated() {
             var attempt = 1
