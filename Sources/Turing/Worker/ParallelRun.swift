@@ -58,6 +58,9 @@ struct ParallelRun {
         while true {
             let posted = mailbox.take()
             state.absorb(posted.outcomes)
+            if !posted.outcomes.isEmpty && state.running.isEmpty && state.buffer.isEmpty {
+                state.nextPoll = .now  // just went idle: look again at once rather than after the poll interval
+            }
             if posted.notified { state.claimableHint = true }
             startTasks(&state, store: store)
             await state.writeResults(store: store, logger: logger)
