@@ -193,6 +193,8 @@ struct ParallelRun {
             }
             if claimed.count == wanted {
                 state.claimableHint = true  // probably more where these came from
+            } else if options.exitWhenIdle && claimed.isEmpty && !state.settled && state.running.isEmpty && state.buffer.isEmpty {
+                state.nextPoll = now + min(options.pollInterval, .milliseconds(500))  // waiting for others to settle
             } else {
                 state.nextPoll = now + options.pollInterval
             }
