@@ -58,4 +58,20 @@ struct ClaimSizingTests {
         #expect(claimedTotal == 7)
         #expect(finished == 7)
     }
+
+    @Test("prefetch covers what the slots finish during the claim and write round trips")
+    func prefetchByLittlesLaw() {
+        // Unmeasured: a quarter of the slots, at least 1, within the batch.
+        #expect(ClaimSizing.prefetch(workers: 16, batchSize: 50, meanTaskSeconds: nil, meanClaimSeconds: nil) == 4)
+        #expect(ClaimSizing.prefetch(workers: 2, batchSize: 50, meanTaskSeconds: nil, meanClaimSeconds: 0.001) == 1)
+        // 64 slots of 50 ms tasks, 1 ms claims: 2 × 64 × 0.001 / 0.05 = 2.56 → 3.
+        #expect(ClaimSizing.prefetch(workers: 64, batchSize: 50, meanTaskSeconds: 0.05, meanClaimSeconds: 0.001) == 3)
+        // No-op tasks: a full batch, never more; a zero-length task does not overflow.
+        #expect(ClaimSizing.prefetch(workers: 64, batchSize: 50, meanTaskSeconds: 0.00001, meanClaimSeconds: 0.001) == 50)
+        #expect(ClaimSizing.prefetch(workers: 64, batchSize: 50, meanTaskSeconds: 0, meanClaimSeconds: 0.001) == 50)
+        // A 47 s LLM conversation: 1.
+        #expect(ClaimSizing.prefetch(workers: 4, batchSize: 50, meanTaskSeconds: 47, meanClaimSeconds: 0.002) == 1)
+        // Nonsense in, the unmeasured default out.
+        #expect(ClaimSizing.prefetch(workers: 8, batchSize: 50, meanTaskSeconds: .nan, meanClaimSeconds: 0.001) == 2)
+    }
 }

@@ -88,7 +88,7 @@ struct ParallelRun {
                 }
             }
             state.running[task.taskID] = RunningTask(
-                task: task,
+                task: task, started: .now,
                 handle: Task {
                     mailbox.post(await TaskExecution.run(task, handler: handler, context: context))
                 })
@@ -180,8 +180,10 @@ struct ParallelRun {
         guard wanted > 0, state.claimableHint || now >= state.nextPoll else { return }
         state.claimableHint = false
         do {
+            let claimStarted = ContinuousClock.now
             let claimed = try await store.claim(
                 workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID)
+            state.meanClaimSeconds.add((ContinuousClock.now - claimStarted).inSeconds)
             state.databaseRecovered()
             state.buffer += claimed
             if claimed.isEmpty && options.exitWhenIdle && state.running.isEmpty && state.buffer.isEmpty {
@@ -219,6 +221,7 @@ struct ParallelRun {
 /// A task whose handler is running.
 struct RunningTask {
     let task: ClaimedTask
+    let started: ContinuousClock.Instant
     let handle: Task<Void, Never>
     var cancelled = false
     var leaseLost = false
@@ -258,8 +261,16 @@ struct LoopState {
         nextProgress = .now + (options.progress?.interval ?? .zero)
     }
 
-    /// Extra claims kept ready so a freed slot starts its next task without a round trip.
-    var prefetch: Int { min(batchSize, max(1, workers / 4)) }
+    /// Recent task run times and claim round trips, for `prefetch`.
+    var meanTaskSeconds = MovingAverage()
+    var meanClaimSeconds = MovingAverage()
+
+    /// Extra claims kept ready so a freed slot starts its next task without a round trip (see `ClaimSizing`).
+    var prefetch: Int {
+        ClaimSizing.prefetch(
+            workers: workers, batchSize: batchSize, meanTaskSeconds: meanTaskSeconds.value,
+            meanClaimSeconds: meanClaimSeconds.value)
+    }
 
     /// Tasks this process may still claim under `--max-tasks`.
     var remainingAllowed: Int? {
@@ -276,6 +287,7 @@ struct LoopState {
     mutating func absorb(_ outcomes: [TaskOutcome]) {
         for outcome in outcomes {
             guard let entry = running.removeValue(forKey: outcome.task.taskID) else { continue }
+            meanTaskSeconds.add((ContinuousClock.now - entry.started).inSeconds)
             if entry.leaseLost { continue }  // another worker owns it now: write nothing
             if case .cancelled = outcome {
                 interrupted.append(entry.task.taskID)
@@ -351,5 +363,15 @@ struct LoopState {
             }
         }
         return nil
+    }
+}
+
+/// An exponentially weighted moving average; nil until the first sample.
+struct MovingAverage {
+    private(set) var value: Double?
+    let weight = 0.2
+
+    mutating func add(_ sample: Double) {
+        value = value.map { $0 + weight * (sample - $0) } ?? sample
     }
 }
