@@ -25,6 +25,10 @@ struct ParallelRun {
         let listener = try await orchestrator.connect(role: "listen")
         try await listener.listen(TaskNotifications.channel)
         let store = TaskStore(connection: connection)
+        if let resource = options.resource {
+            let capacity = try await store.requireResource(resource)
+            logger.info("claims count against resource \(resource): at most \(capacity) tasks at once across all its workers")
+        }
         try await store.registerWorker(
             id: options.workerID, host: ProcessInfo.processInfo.hostName, pid: getpid(), slots: workers)
         logger.info("worker \(options.workerID) started: \(workers) slots, batches of up to \(batchSize)")
@@ -37,6 +41,7 @@ struct ParallelRun {
                     mailbox.tick()
                 }
             },
+            Task { await GPUSampler(store: store, workerID: options.workerID, logger: logger).run() },
         ]
         var state = LoopState(options: options, workers: workers, batchSize: batchSize, maxTasks: maxTasks)
         await loop(&state, store: store)
@@ -59,6 +64,9 @@ struct ParallelRun {
             let posted = mailbox.take()
             state.absorb(posted.outcomes)
             if posted.notified { state.claimableHint = true }
+            // Under a resource a claim may have come back short because its capacity was taken: a finished
+            // task freed a place, so claim again now rather than at the next poll.
+            if options.resource != nil, !posted.outcomes.isEmpty { state.claimableHint = true }
             startTasks(&state, store: store)
             await state.writeResults(store: store, logger: logger)
             await handleStop(posted.stop, &state, store: store)
@@ -178,7 +186,8 @@ struct ParallelRun {
         state.claimableHint = false
         do {
             let claimed = try await store.claim(
-                workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID)
+                workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID,
+                resource: options.resource)
             state.databaseRecovered()
             state.buffer += claimed
             if claimed.isEmpty && options.exitWhenIdle && state.running.isEmpty && state.buffer.isEmpty {
@@ -253,8 +262,9 @@ struct LoopState {
         nextProgress = .now + (options.progress?.interval ?? .zero)
     }
 
-    /// Extra claims kept ready so a freed slot starts its next task without a round trip.
-    var prefetch: Int { min(batchSize, max(1, workers / 4)) }
+    /// Extra claims kept ready so a freed slot starts its next task without a round trip. None under a resource:
+    /// a claim waiting in the buffer would hold a place of the resource's capacity while nothing runs on it.
+    var prefetch: Int { options.resource != nil ? 0 : min(batchSize, max(1, workers / 4)) }
 
     /// Tasks this process may still claim under `--max-tasks`.
     var remainingAllowed: Int? {
