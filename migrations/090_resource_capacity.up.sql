@@ -290,7 +290,8 @@ $$The 4-argument claim_tasks (which see) under a global limit: the claimed tasks
 Claimers of one resource take turns (the resource's row is locked FOR UPDATE until the end of the call's transaction), count the leases held and claim at most min(max_tasks, capacity - held), possibly none. Capacity is read at every call, so turing.set_capacity takes effect at the next claim.
 A lease stops counting when its task completes, fails, is released or its lease expires. A worker that stalls past its lease and then renews it successfully (nobody took the task meanwhile) counts again: the total can then exceed capacity until one of them finishes.
 resource has no default: a call with four arguments is the 088 function, which claims without a resource (and clears tasks.resource on the tasks it claims).
-Must run under READ COMMITTED (autocommit is). Errors: those of claim_tasks; TU001 resource NULL or blank, or another isolation level; TU004 unknown resource.$$;
+Must run under READ COMMITTED (autocommit is).
+Errors: TU001 worker_id NULL or empty, max_tasks NULL or < 1, lease NULL or not positive, resource NULL or blank, or an isolation level other than READ COMMITTED; TU003 unknown workflow_id; TU004 unknown resource (create it with set_capacity).$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- resource_usage
