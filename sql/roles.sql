@@ -8,7 +8,8 @@
 -- Why a script and not a migration: roles belong to the whole cluster, not to one database, so a
 -- migration never creates them. Run this once per database, as a role that may create roles
 -- (the first time) and that owns the turing schema, after `turing-migrate up`; it is idempotent.
--- Migration 088 also grants the same privileges when turing_worker already exists.
+-- Migrations 088, 090 and 091 also grant the same privileges when turing_worker already exists.
+-- turing.set_capacity (090) is an operator's action and is not granted.
 --
 --   psql -f sql/roles.sql
 --   psql -c "CREATE ROLE turing_worker_login LOGIN IN ROLE turing_worker PASSWORD '...'"   -- then connect as it
@@ -58,3 +59,17 @@ GRANT SELECT ON
     turing.utilization,
     turing.expired_leases
 TO turing_worker;
+
+-- 090_resource_capacity and 091_gpu_samples, when applied.
+DO $later$
+BEGIN
+    IF to_regprocedure('turing.claim_tasks(text,integer,interval,bigint,text)') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION turing.claim_tasks(text, integer, interval, bigint, text) TO turing_worker;
+        GRANT SELECT ON turing.resource_usage TO turing_worker;
+    END IF;
+    IF to_regprocedure('turing.record_gpu_samples(text,jsonb,text)') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION turing.record_gpu_samples(text, jsonb, text) TO turing_worker;
+        GRANT SELECT ON turing.gpu_utilization TO turing_worker;
+    END IF;
+END
+$later$;

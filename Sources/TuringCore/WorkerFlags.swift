@@ -19,6 +19,8 @@ public struct WorkerFlags: Sendable, Equatable {
     public var progressIntervalSeconds: Double?
     public var shutdownGraceSeconds: Double?
     public var taskTimeoutSeconds: Double?
+    /// `--resource NAME`: the resource (turing.resources) this process's claims count against.
+    public var resource: String?
 
     public init(
         workers: Int? = nil, batchSize: Int? = nil, maxTasks: Int? = nil, workflowID: Int64? = nil,

@@ -2,6 +2,7 @@
 public enum WorkerOption: String, Sendable, CaseIterable {
     case workers, batchSize, maxTasks, workflow, lease, handler, workerID, exitWhenIdle, sequential
     case simulateMilliseconds, exec, ollamaURL, progressInterval, shutdownGrace, taskTimeout
+    case resource
 
     /// The command-line flag, e.g. "--batch-size".
     public var flag: String {
@@ -21,6 +22,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .progressInterval: "--progress-interval"
         case .shutdownGrace: "--shutdown-grace"
         case .taskTimeout: "--task-timeout"
+        case .resource: "--resource"
         }
     }
 
@@ -35,6 +37,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .workerID: "TURING_WORKER_ID"
         case .ollamaURL: "OLLAMA_HOST"
         case .taskTimeout: "TURING_TASK_TIMEOUT"
+        case .resource: "TURING_RESOURCE"
         case .maxTasks, .exitWhenIdle, .sequential, .simulateMilliseconds, .exec, .progressInterval, .shutdownGrace: nil
         }
     }
@@ -56,6 +59,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .progressInterval: "\(Int(WorkerSettings.defaultProgressIntervalSeconds)) s (0: off)"
         case .shutdownGrace: "the lease"
         case .taskTimeout: "\(Int(WorkerSettings.defaultTaskTimeoutSeconds)) s"
+        case .resource: "none"
         }
     }
 

@@ -22,6 +22,7 @@ extension WorkerSettings {
             ?? settings.leaseSeconds
         settings.taskTimeoutSeconds = try reader.seconds(.taskTimeout, flag: flags.taskTimeoutSeconds, range: 0.001...604_800)
             ?? defaultTaskTimeoutSeconds
+        settings.resource = try reader.resource(flag: flags.resource)
 
         let command = try reader.execCommand(arguments: flags.execCommand, line: flags.execCommandLine)
         settings.handler = try reader.handler(flag: flags.handler, execGiven: command != nil)
@@ -141,6 +142,16 @@ private struct SettingReader {
             throw ConfigurationError(message: "--exec needs a command, e.g. --exec 'python3 job.py'")
         }
         return command
+    }
+
+    func resource(flag: String?) throws(ConfigurationError) -> String? {
+        if let flag {
+            guard !Substring(flag).trimmingASCIIWhitespace().isEmpty else {
+                throw ConfigurationError(message: "--resource must not be empty; omit it to claim without a capacity limit (also settable as TURING_RESOURCE)")
+            }
+            return flag
+        }
+        return variable(.resource)?.value
     }
 
     func ollamaURL(flag: String?) throws(ConfigurationError) -> String {

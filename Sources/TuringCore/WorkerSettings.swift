@@ -25,6 +25,8 @@ public struct WorkerSettings: Sendable, Equatable {
     public var shutdownGraceSeconds: Double?
     /// How long one task may run (an exec child, an Ollama request) before it fails for a retry.
     public var taskTimeoutSeconds: Double
+    /// The resource of `turing.resources` whose capacity this process's claims count against; nil for none.
+    public var resource: String? = nil
 
     public init(
         workers: Int = defaultWorkers, batchSize: Int = defaultBatchSize, maxTasks: Int? = nil, workflowID: Int64? = nil,

@@ -71,6 +71,9 @@ struct TuringWorkerCommand: AsyncParsableCommand {
     @Option(help: "Seconds running tasks get to finish after SIGINT/SIGTERM. (default: the lease)")
     var shutdownGrace: String?
 
+    @Option(help: "Count this process's running tasks against a resource's capacity, shared by every process that names it (SELECT turing.set_capacity('gpu0', 4)). (env: TURING_RESOURCE; default: none)")
+    var resource: String?
+
     @Option(help: "Seconds one task may run (an exec child, an Ollama request) before it fails for a retry. (env: TURING_TASK_TIMEOUT; default: 300)")
     var taskTimeout: String?
 
@@ -114,6 +117,7 @@ struct TuringWorkerCommand: AsyncParsableCommand {
         flags.progressIntervalSeconds = try progressInterval.map { try WorkerOption.progressInterval.seconds(from: $0) }
         flags.shutdownGraceSeconds = try shutdownGrace.map { try WorkerOption.shutdownGrace.seconds(from: $0) }
         flags.taskTimeoutSeconds = try taskTimeout.map { try WorkerOption.taskTimeout.seconds(from: $0) }
+        flags.resource = resource
         let settings = try WorkerSettings.resolve(flags: flags, environment: environment)
         let handler = try makeHandler(settings)
         let workerID = settings.workerID ?? WorkerSettings.defaultWorkerID(host: ProcessInfo.processInfo.hostName, pid: getpid())
@@ -128,6 +132,7 @@ struct TuringWorkerCommand: AsyncParsableCommand {
         options.lease = .seconds(settings.leaseSeconds)
         options.exitWhenIdle = settings.exitWhenIdle
         options.shutdownGrace = settings.shutdownGraceSeconds.map { .seconds($0) }
+        options.resource = settings.resource
         if settings.progressIntervalSeconds > 0 {
             options.progress = ProgressReporter(interval: .seconds(settings.progressIntervalSeconds))
         }

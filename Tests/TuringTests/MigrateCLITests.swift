@@ -575,11 +575,13 @@ enum MigrateDB {
         return try rows.map { try $0.decode(0, as: Int.self) }
     }
 
-    /// `pg_dump --schema-only --no-owner -n turing`, without comment lines (they name the database and
-    /// the server) and without `\restrict` lines (they carry a random key).
+    /// `pg_dump --schema-only --no-owner --no-privileges -n turing`, without comment lines (they name the database
+    /// and the server) and without `\restrict` lines (they carry a random key). Without privileges: the role
+    /// turing_worker is cluster-wide and suites running in parallel create it (sql/roles.sql) at any moment, so two
+    /// databases migrated a second apart can differ in GRANTs alone (TaskAPIPrivilegeTests checks those).
     static func schemaDump(_ database: TestDatabase) async throws -> String {
         let pgDump = database.server.binDirectory.map { "\($0)/pg_dump" } ?? "pg_dump"
-        let result = try await MigrateCLI.runTool([pgDump, "--schema-only", "--no-owner", "-n", "turing", "-d", database.url])
+        let result = try await MigrateCLI.runTool([pgDump, "--schema-only", "--no-owner", "--no-privileges", "-n", "turing", "-d", database.url])
         guard result.status == 0 else { throw TestSetupError("pg_dump failed: \(result.stderr)") }
         return result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("--") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }

@@ -222,7 +222,7 @@ struct TaskAPIBadInputTests {
         let rows = try await db.query(
             """
             SELECT p.proname, coalesce(obj_description(p.oid, 'pg_proc'), '')
-            FROM pg_proc AS p WHERE p.pronamespace = 'turing'::regnamespace AND p.proname NOT IN ('_claim_tasks', 'notify_claimable')
+            FROM pg_proc AS p WHERE p.pronamespace = 'turing'::regnamespace AND p.proname NOT IN ('_claim_tasks', '_claim_tasks_for_resource', 'notify_claimable')
             """)
         var documented: [String: String] = [:]
         for row in rows { documented[try row.decode(0)] = try row.decode(1) }
@@ -232,11 +232,23 @@ struct TaskAPIBadInputTests {
             "enqueue_tasks": ["TU001", "TU003"], "requeue_failed": ["TU001", "TU003"], "checkpoint_task": ["TU001"],
             "register_worker": ["TU001"], "heartbeat": ["TU001"], "stop_worker": ["TU001"],
             "utilization_between": ["TU001", "TU003"],
+            // 090 and 091 (the 5-argument claim_tasks shares its name with the 4-argument one: see below)
+            "set_capacity": ["TU001"], "record_gpu_samples": ["TU001"],
         ]
         #expect(Set(documented.keys) == Set(expected.keys))
         for (function, states) in expected {
             let comment = documented[function] ?? ""
             for state in states { #expect(comment.contains(state), "\(function)'s COMMENT does not mention \(state)") }
         }
+        let overloads = try await db.query(
+            "SELECT obj_description(p.oid, 'pg_proc') FROM pg_proc AS p WHERE p.oid IN ('turing.claim_tasks(text,integer,interval,bigint)'::regprocedure, 'turing.claim_tasks(text,integer,interval,bigint,text)'::regprocedure)")
+        #expect(overloads.count == 2)
+        for row in overloads {
+            let comment = try row.decode(0, as: String.self)
+            #expect(comment.contains("TU001") && comment.contains("TU003"), "\(comment)")
+        }
+        #expect(try await F.value(
+            db, "SELECT obj_description('turing.claim_tasks(text,integer,interval,bigint,text)'::regprocedure, 'pg_proc')",
+            as: String.self).contains("TU004"))
     }
 }

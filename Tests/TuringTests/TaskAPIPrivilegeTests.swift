@@ -144,7 +144,7 @@ struct TaskAPIPrivilegeTests {
         try await admin.execute("DROP ROLE \(outsiderRole)")
     }
 
-    @Test("roles.sql grants exactly: EXECUTE on the API, SELECT on the views, no table or sequence right; 088 grants the same")
+    @Test("roles.sql grants exactly: EXECUTE on the API, SELECT on the views, no table or sequence right; 088-091 grant the same")
     func grantsAreExact() async throws {
         let (_, admin) = try await F.database()
         try await admin.execute(try Self.rolesScript())
@@ -153,11 +153,13 @@ struct TaskAPIPrivilegeTests {
         #expect(allowed.sorted() == [
             "function turing.checkpoint_task(bigint,uuid,jsonb) execute=true",
             "function turing.claim_tasks(text,integer,interval,bigint) execute=true",
+            "function turing.claim_tasks(text,integer,interval,bigint,text) execute=true",
             "function turing.complete_task(bigint,uuid,jsonb) execute=true",
             "function turing.complete_tasks(bigint[],uuid[],jsonb[]) execute=true",
             "function turing.enqueue_tasks(bigint,jsonb[],integer) execute=true",
             "function turing.fail_task(bigint,uuid,text,interval) execute=true",
             "function turing.heartbeat(text) execute=true",
+            "function turing.record_gpu_samples(text,jsonb,text) execute=true",
             "function turing.register_worker(text,text,integer,integer) execute=true",
             "function turing.release_tasks(text,bigint[]) execute=true",
             "function turing.renew_leases(text,bigint[],uuid[],interval) execute=true",
@@ -165,6 +167,8 @@ struct TaskAPIPrivilegeTests {
             "function turing.stop_worker(text) execute=true",
             "function turing.utilization_between(timestamp with time zone,timestamp with time zone,bigint) execute=true",
             "relation expired_leases SELECT=true",
+            "relation gpu_utilization SELECT=true",
+            "relation resource_usage SELECT=true",
             "relation utilization SELECT=true",
             "relation worker_status SELECT=true",
             "relation workflow_progress SELECT=true",
@@ -187,7 +191,7 @@ struct TaskAPIPrivilegeTests {
                            WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
             FROM pg_proc AS p WHERE p.pronamespace = 'turing'::regnamespace
             """)
-        #expect(rows.count == 15)
+        #expect(rows.count == 19)  // 088: 15; 090: set_capacity, claim_tasks and its body; 091: record_gpu_samples
         for row in rows {
             let name: String = try row.decode(0)
             #expect(try row.decode(1, as: Bool.self), "\(name) is not SECURITY DEFINER")

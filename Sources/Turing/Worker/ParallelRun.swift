@@ -25,6 +25,10 @@ struct ParallelRun {
         let listener = try await orchestrator.connect(role: "listen")
         try await listener.listen(TaskNotifications.channel)
         let store = TaskStore(connection: connection)
+        if let resource = options.resource {
+            let capacity = try await store.requireResource(resource)
+            logger.info("claims count against resource \(resource): at most \(capacity) tasks at once across all its workers")
+        }
         try await store.registerWorker(
             id: options.workerID, host: ProcessInfo.processInfo.hostName, pid: getpid(), slots: workers)
         logger.info("worker \(options.workerID) started: \(workers) slots, batches of up to \(batchSize)")
@@ -37,6 +41,7 @@ struct ParallelRun {
                     mailbox.tick()
                 }
             },
+            Task { await GPUSampler(store: store, workerID: options.workerID, logger: logger).run() },
         ]
         var state = LoopState(options: options, workers: workers, batchSize: batchSize, maxTasks: maxTasks)
         await loop(&state, store: store)
@@ -62,6 +67,9 @@ struct ParallelRun {
                 state.nextPoll = .now  // just went idle: look again at once rather than after the poll interval
             }
             if posted.notified { state.claimableHint = true }
+            // Under a resource a claim may have come back short because its capacity was taken: a finished
+            // task freed a place, so claim again now rather than at the next poll.
+            if options.resource != nil, !posted.outcomes.isEmpty { state.claimableHint = true }
             startTasks(&state, store: store)
             await state.writeResults(store: store, logger: logger)
             await handleStop(posted.stop, &state, store: store)
@@ -182,7 +190,8 @@ struct ParallelRun {
         do {
             let claimStarted = ContinuousClock.now
             let claimed = try await store.claim(
-                workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID)
+                workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID,
+                resource: options.resource)
             state.meanClaimSeconds.add((ContinuousClock.now - claimStarted).inSeconds)
             state.databaseRecovered()
             state.buffer += claimed
@@ -266,8 +275,11 @@ struct LoopState {
     var meanClaimSeconds = MovingAverage()
 
     /// Extra claims kept ready so a freed slot starts its next task without a round trip (see `ClaimSizing`).
+    /// None under a resource: a claim waiting in the buffer would hold a place of the resource's capacity while
+    /// nothing runs on it.
     var prefetch: Int {
-        ClaimSizing.prefetch(
+        guard options.resource == nil else { return 0 }
+        return ClaimSizing.prefetch(
             workers: workers, batchSize: batchSize, meanTaskSeconds: meanTaskSeconds.value,
             meanClaimSeconds: meanClaimSeconds.value)
     }

@@ -25,6 +25,10 @@ struct SequentialRun {
             ? LegacyTaskQueue(connection: connection, workflowID: options.workflowID)
             : LeasedTaskQueue(store: TaskStore(connection: connection), options: options)
         if legacy { logger.notice("turing.claim_tasks is absent (087 schema): using the pre-088 statements, without leases") }
+        if let resource = options.resource {
+            if legacy { throw ConfigurationError(message: "--resource needs migration 090; this database has the 087 schema") }
+            try await TaskStore(connection: connection).requireResource(resource)
+        }
         try await queue.start()
         var report = TuringOrchestrator.RunReport()
         var failures = 0
@@ -125,7 +129,9 @@ struct LeasedTaskQueue: SequentialQueue {
     }
 
     func claimOne() async throws -> ClaimedTask? {
-        try await store.claim(workerID: options.workerID, maxTasks: 1, lease: options.lease, workflowID: options.workflowID).first
+        try await store.claim(
+            workerID: options.workerID, maxTasks: 1, lease: options.lease, workflowID: options.workflowID, resource: options.resource
+        ).first
     }
 
     func renew(_ task: ClaimedTask) async throws -> Bool {

@@ -27,13 +27,25 @@ public struct TaskStore: Sendable {
         self.connection = connection
     }
 
-    /// `turing.claim_tasks`: up to `maxTasks` claimable tasks, each with a fresh lease.
-    public func claim(workerID: String, maxTasks: Int, lease: Duration, workflowID: Int64?) async throws -> [ClaimedTask] {
-        let rows = try await connection.query(
-            """
-            SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text
-            FROM turing.claim_tasks($1, $2, make_interval(secs => $3), $4)
-            """, [workerID, maxTasks, lease.inSeconds, workflowID])
+    /// `turing.claim_tasks`: up to `maxTasks` claimable tasks, each with a fresh lease. With a `resource`
+    /// (migration 090's 5-argument overload), fewer when the resource's capacity is taken, possibly none.
+    public func claim(
+        workerID: String, maxTasks: Int, lease: Duration, workflowID: Int64?, resource: String? = nil
+    ) async throws -> [ClaimedTask] {
+        let rows =
+            if let resource {
+                try await connection.query(
+                    """
+                    SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text
+                    FROM turing.claim_tasks($1, $2, make_interval(secs => $3), $4, $5)
+                    """, [workerID, maxTasks, lease.inSeconds, workflowID, resource])
+            } else {
+                try await connection.query(
+                    """
+                    SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text
+                    FROM turing.claim_tasks($1, $2, make_interval(secs => $3), $4)
+                    """, [workerID, maxTasks, lease.inSeconds, workflowID])
+            }
         return try rows.map { row in
             ClaimedTask(
                 taskID: try row.decode(0), workflowID: try row.decode(1), leaseToken: try row.decode(2),
@@ -78,6 +90,32 @@ public struct TaskStore: Sendable {
         let rows = try await connection.query(
             "SELECT turing.checkpoint_task($1, $2, $3::jsonb)", [task.taskID, task.leaseToken, state])
         return try rows.first?.decode(0, as: Bool.self) ?? false
+    }
+
+    /// The capacity of `resource` (migration 090's `turing.resource_usage`). Throws a `ConfigurationError` (exit 2)
+    /// saying what to run when the migration or the resource is missing.
+    @discardableResult
+    public func requireResource(_ resource: String) async throws -> Int {
+        let migrated = try await connection.query(
+            "SELECT to_regprocedure('turing.claim_tasks(text,integer,interval,bigint,text)') IS NOT NULL")
+        guard try migrated.first?.decode(0, as: Bool.self) == true else {
+            throw ConfigurationError(
+                message: "--resource needs migration 090 (turing.resources), which this database lacks: run turing-migrate up")
+        }
+        let rows = try await connection.query("SELECT capacity FROM turing.resource_usage WHERE resource = $1", [resource])
+        guard let row = rows.first else {
+            let literal = "'" + resource.replacingOccurrences(of: "'", with: "''") + "'"
+            throw ConfigurationError(
+                message: "resource \(literal) does not exist: create it with its capacity (the tasks that may run on it at once, "
+                    + "across all workers), e.g. SELECT turing.set_capacity(\(literal), 4)")
+        }
+        return try row.decode(0)
+    }
+
+    /// `turing.record_gpu_samples` (migration 091): one round of samples, or none and the reason why.
+    public func recordGPUSamples(workerID: String, samples: [GPUSample], unavailable: String?) async throws {
+        try await connection.query(
+            "SELECT turing.record_gpu_samples($1, $2::jsonb, $3)", [workerID, NvidiaSMI.json(samples), unavailable])
     }
 
     /// `turing.register_worker`: a row in `turing.workers` for this process.

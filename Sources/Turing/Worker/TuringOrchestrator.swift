@@ -26,6 +26,8 @@ public final class TuringOrchestrator: Sendable {
         public var shutdownGrace: Duration?
         /// Where progress goes, and how often; nil for none.
         public var progress: ProgressReporter?
+        /// Claims count against this resource's capacity (`turing.set_capacity`, migration 090); nil for no limit.
+        public var resource: String?
 
         public init(workerID: String) {
             self.workerID = workerID
