@@ -81,6 +81,16 @@ extension WorkerTests {
             }
         }
 
+        @Test("a database without migration 088: one line saying to apply it, exit 1")
+        func missingMigration() async throws {
+            let database = try await TestPostgres.database()
+            let (status, child) = try await WorkerFixture.runWorker(["--handler", "simulate", "--exit-when-idle"], url: database.url)
+            defer { WorkerFixture.cleanUp(child) }
+            #expect(status == 1, "stderr: \(child.standardError)")
+            #expect(child.standardError.split(separator: "\n").count == 1, "stderr: \(child.standardError)")
+            #expect(child.standardError.contains("turing-migrate up 088"), "stderr: \(child.standardError)")
+        }
+
         @Test("--help explains the options with their variables and defaults, and exits 0")
         func help() async throws {
             let (status, child) = try await WorkerFixture.runWorker(["--help"], url: nil)

@@ -25,6 +25,7 @@ struct ParallelRun {
         let listener = try await orchestrator.connect(role: "listen")
         try await listener.listen(TaskNotifications.channel)
         let store = TaskStore(connection: connection)
+        try await store.requireAPI()
         if let resource = options.resource {
             let capacity = try await store.requireResource(resource)
             logger.info("claims count against resource \(resource): at most \(capacity) tasks at once across all its workers")

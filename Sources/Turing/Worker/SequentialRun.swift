@@ -170,9 +170,7 @@ struct LegacyTaskQueue: SequentialQueue {
 
     /// True when migration 088's API is absent.
     static func isNeeded(on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(
-            "SELECT to_regprocedure('turing.claim_tasks(text,integer,interval,bigint)') IS NULL")
-        return try rows.first?.decode(0, as: Bool.self) ?? true
+        try await !TaskStore.hasAPI(connection)
     }
 
     func start() async throws {}

@@ -27,6 +27,25 @@ public struct TaskStore: Sendable {
         self.connection = connection
     }
 
+    /// Whether migration 088's API is in this database (a catalog lookup: it works without the schema too).
+    public static func hasAPI(_ connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                           WHERE n.nspname = 'turing' AND p.proname = 'claim_tasks')
+            """)
+        return try rows.first?.decode(0, as: Bool.self) ?? false
+    }
+
+    /// Throws a one-line explanation when migration 088's API is not in this database.
+    public func requireAPI() async throws {
+        guard try await Self.hasAPI(connection) else {
+            throw TaskFailure(
+                "this database has no turing.claim_tasks: apply migration 088 first (turing-migrate up 088), "
+                    + "or run the old path with --sequential")
+        }
+    }
+
     /// `turing.claim_tasks`: up to `maxTasks` claimable tasks, each with a fresh lease. With a `resource`
     /// (migration 090's 5-argument overload), fewer when the resource's capacity is taken, possibly none.
     public func claim(
