@@ -26,6 +26,7 @@ enum StopRequest: Int, Comparable, Sendable {
 final class Mailbox: @unchecked Sendable {
     struct Contents {
         var outcomes: [TaskOutcome] = []
+        var writes: [ResultWriter.Report] = []
         var notified = false
         var stop = StopRequest.none
     }
@@ -43,6 +44,12 @@ final class Mailbox: @unchecked Sendable {
 
     func post(_ outcome: TaskOutcome) {
         lock.withLock { contents.outcomes.append(outcome) }
+        continuation.yield()
+    }
+
+    /// A result write finished.
+    func post(_ report: ResultWriter.Report) {
+        lock.withLock { contents.writes.append(report) }
         continuation.yield()
     }
 

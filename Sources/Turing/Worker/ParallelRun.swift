@@ -8,7 +8,8 @@ import TuringPostgres
 /// of the loop takes what was posted, starts buffered tasks in free slots, writes results (all that finished
 /// since the last write, in one `complete_tasks`), renews leases when due, and tops up claims.
 ///
-/// Connections: one for the SQL API and one that LISTENs, whatever the number of workers.
+/// Connections: one for claims and leases, one for writing results (so a write overlaps the next claim), and
+/// one that LISTENs, whatever the number of workers.
 struct ParallelRun {
     let orchestrator: TuringOrchestrator
     let mailbox: Mailbox
@@ -22,6 +23,8 @@ struct ParallelRun {
     func run() async throws -> TuringOrchestrator.RunReport {
         let started = ContinuousClock.now
         let connection = try await orchestrator.connect(role: "api")
+        let results = try await orchestrator.connect(role: "results")
+        let writer = ResultWriter(store: TaskStore(connection: results), logger: logger)
         let listener = try await orchestrator.connect(role: "listen")
         try await listener.listen(TaskNotifications.channel)
         let store = TaskStore(connection: connection)
@@ -45,7 +48,7 @@ struct ParallelRun {
             Task { await GPUSampler(store: store, workerID: options.workerID, logger: logger).run() },
         ]
         var state = LoopState(options: options, workers: workers, batchSize: batchSize, maxTasks: maxTasks)
-        await loop(&state, store: store)
+        await loop(&state, store: store, writer: writer)
         background.forEach { $0.cancel() }
         listener.interruptWait()
 
@@ -53,17 +56,19 @@ struct ParallelRun {
             try await store.stopWorker(id: options.workerID)
         }
         await connection.close()
+        await results.close()
         await listener.close()
         state.report.wallTime = ContinuousClock.now - started
         options.progress?.finish(report: state.report, workers: workers)
         return state.report
     }
 
-    private func loop(_ state: inout LoopState, store: TaskStore) async {
+    private func loop(_ state: inout LoopState, store: TaskStore, writer: ResultWriter) async {
         var wakeUps = mailbox.wakeUps.makeAsyncIterator()
         while true {
             let posted = mailbox.take()
             state.absorb(posted.outcomes)
+            for report in posted.writes { state.apply(report, logger: logger) }
             if !posted.outcomes.isEmpty && state.running.isEmpty && state.buffer.isEmpty {
                 state.nextPoll = .now  // just went idle: look again at once rather than after the poll interval
             }
@@ -72,7 +77,7 @@ struct ParallelRun {
             // task freed a place, so claim again now rather than at the next poll.
             if options.resource != nil, !posted.outcomes.isEmpty { state.claimableHint = true }
             startTasks(&state, store: store)
-            await state.writeResults(store: store, logger: logger)
+            startWriting(&state, writer: writer)
             await handleStop(posted.stop, &state, store: store)
             await renewLeasesIfDue(&state, store: store)
             await claimIfUseful(&state, store: store)
@@ -102,6 +107,18 @@ struct ParallelRun {
                     mailbox.post(await TaskExecution.run(task, handler: handler, context: context))
                 })
         }
+    }
+
+    // MARK: Results
+
+    /// Hands unwritten outcomes (up to `LoopState.maximumWrite`) to the writer unless a write is in flight.
+    private func startWriting(_ state: inout LoopState, writer: ResultWriter) {
+        guard state.beingWritten.isEmpty, !state.unwritten.isEmpty, state.databaseAvailable(at: .now) else { return }
+        let batch = Array(state.unwritten.prefix(LoopState.maximumWrite))
+        state.unwritten.removeFirst(batch.count)
+        state.beingWritten = batch
+        let mailbox = mailbox
+        Task { mailbox.post(await writer.write(batch)) }
     }
 
     // MARK: Stopping
@@ -155,7 +172,10 @@ struct ParallelRun {
         let now = ContinuousClock.now
         guard now >= state.nextRenewal, state.databaseAvailable(at: now) else { return }
         state.nextRenewal = now + options.lease / 3
+        // Finished tasks keep their leases until their results are written: a slow write or an outage must not
+        // let them expire and be claimed again.
         let held = state.running.values.filter { !$0.cancelled }.map(\.task) + state.buffer
+            + (state.unwritten + state.beingWritten).map(\.task)
         do {
             if held.isEmpty {
                 try await store.heartbeat(workerID: options.workerID)
@@ -163,7 +183,9 @@ struct ParallelRun {
             }
             let stillHeld = try await store.renew(workerID: options.workerID, tasks: held, lease: options.lease)
             state.databaseRecovered()
-            for task in held where !stillHeld.contains(task.taskID) {
+            // Lost leases of finished tasks show when their write is refused; here only unfinished work stops.
+            let unfinished = Set(state.running.keys).union(state.buffer.map(\.taskID))
+            for task in held where !stillHeld.contains(task.taskID) && unfinished.contains(task.taskID) {
                 logger.warning("task \(task.taskID): lease lost to another worker; its work is cancelled")
                 state.report.leasesLost += 1
                 state.buffer.removeAll { $0.taskID == task.taskID }
@@ -248,6 +270,10 @@ struct LoopState {
     var running: [Int64: RunningTask] = [:]
     /// Finished runs whose outcome is not yet written (kept across database outages).
     var unwritten: [TaskOutcome] = []
+    /// The outcomes of the write in flight on the results connection (empty when none is).
+    var beingWritten: [TaskOutcome] = []
+    /// The most outcomes one write carries, however many piled up during an outage.
+    static let maximumWrite = 500
     /// Cancelled tasks to hand back.
     var interrupted: [Int64] = []
     var report = TuringOrchestrator.RunReport()
@@ -287,11 +313,11 @@ struct LoopState {
 
     /// Tasks this process may still claim under `--max-tasks`.
     var remainingAllowed: Int? {
-        maxTasks.map { $0 - report.finished - unwritten.count - running.count - buffer.count }
+        maxTasks.map { $0 - report.finished - unwritten.count - beingWritten.count - running.count - buffer.count }
     }
 
     var isFinished: Bool {
-        let idle = running.isEmpty && unwritten.isEmpty
+        let idle = running.isEmpty && unwritten.isEmpty && beingWritten.isEmpty
         if stop != .none { return idle }
         if let maxTasks, report.finished >= maxTasks { return idle && buffer.isEmpty }
         return options.exitWhenIdle && idle && buffer.isEmpty && settled && !claimableHint
@@ -310,38 +336,17 @@ struct LoopState {
         }
     }
 
-    /// Writes every unwritten outcome: successes in one `complete_tasks`, failures one `fail_task` each.
-    mutating func writeResults(store: TaskStore, logger: Logger) async {
-        guard !unwritten.isEmpty, databaseAvailable(at: .now) else { return }
-        let completions = unwritten.compactMap { outcome -> TaskStore.Completion? in
-            guard case .succeeded(let task, let result) = outcome else { return nil }
-            return TaskStore.Completion(taskID: task.taskID, leaseToken: task.leaseToken, result: result)
-        }
-        do {
-            let recorded = try await store.complete(completions)
-            let lost = completions.count - recorded.count
-            if lost > 0 {
-                logger.warning("\(lost) results discarded: their leases had passed to another worker")
-            }
-            report.succeeded += recorded.count
-            report.leasesLost += lost
-            unwritten.removeAll { if case .succeeded = $0 { true } else { false } }
-            while let index = unwritten.firstIndex(where: { if case .failed = $0 { true } else { false } }) {
-                guard case .failed(let task, let reason) = unwritten[index] else { break }
-                let outcome = try await store.fail(task, error: reason)
-                switch outcome {
-                case .retrying?: logger.warning("task \(task.taskID) failed (attempt \(task.attempt)), will retry: \(reason)")
-                case .failed?: logger.error("task \(task.taskID) failed for good after attempt \(task.attempt): \(reason)")
-                case nil:
-                    logger.warning("task \(task.taskID) failed, but its lease had passed to another worker")
-                    report.leasesLost += 1
-                }
-                if outcome != nil { report.failed += 1 }
-                unwritten.remove(at: index)
-            }
-            databaseRecovered()
-        } catch {
+    /// Takes in what a write did; on a database failure the rest waits for the next write, after a backoff.
+    mutating func apply(_ written: ResultWriter.Report, logger: Logger) {
+        beingWritten.removeAll()
+        report.succeeded += written.succeeded
+        report.failed += written.failed
+        report.leasesLost += written.leasesLost
+        if let error = written.error {
+            unwritten = written.unwritten + unwritten
             databaseFailed("write results", error, logger: logger)
+        } else {
+            databaseRecovered()
         }
     }
 
