@@ -84,11 +84,13 @@ extension WorkerTests {
             #expect(error.contains("127.0.0.1:\(standIn.port)"), "error: \(error)")
 
             // Retried after the backoff: attempts grow, the task never completes, nothing is marked failed for good.
+            // (attempts grows when the task is claimed again, before the stand-in has answered: wait for both.)
             let retried = try await WorkerFixture.eventually(within: .seconds(60)) {
-                try await WorkerFixture.int(connection, "SELECT max(attempts) FROM turing.tasks") >= 2
+                let attempts = try await WorkerFixture.int(connection, "SELECT max(attempts) FROM turing.tasks")
+                let failures = try await standIn.counter("failed")
+                return attempts >= 2 && failures >= 2
             }
             #expect(retried)
-            #expect(try await standIn.counter("failed") >= 2)
             worker.send(SIGTERM)
             #expect(await WorkerFixture.exit(of: worker, within: .seconds(60)) == 0)
             #expect(try await WorkerFixture.int(
