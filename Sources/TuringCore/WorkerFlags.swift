@@ -19,6 +19,10 @@ public struct WorkerFlags: Sendable, Equatable {
     public var progressIntervalSeconds: Double?
     public var shutdownGraceSeconds: Double?
     public var taskTimeoutSeconds: Double?
+    /// `--workers auto`: adapt the tasks in flight to the measured throughput (`workers` is then nil).
+    public var autoWorkers = false
+    /// `--max-workers`: the most tasks in flight with `--workers auto`.
+    public var maxWorkers: Int?
 
     public init(
         workers: Int? = nil, batchSize: Int? = nil, maxTasks: Int? = nil, workflowID: Int64? = nil,

@@ -2,6 +2,7 @@
 public enum WorkerOption: String, Sendable, CaseIterable {
     case workers, batchSize, maxTasks, workflow, lease, handler, workerID, exitWhenIdle, sequential
     case simulateMilliseconds, exec, ollamaURL, progressInterval, shutdownGrace, taskTimeout
+    case maxWorkers
 
     /// The command-line flag, e.g. "--batch-size".
     public var flag: String {
@@ -21,6 +22,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .progressInterval: "--progress-interval"
         case .shutdownGrace: "--shutdown-grace"
         case .taskTimeout: "--task-timeout"
+        case .maxWorkers: "--max-workers"
         }
     }
 
@@ -36,6 +38,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .ollamaURL: "OLLAMA_HOST"
         case .taskTimeout: "TURING_TASK_TIMEOUT"
         case .maxTasks, .exitWhenIdle, .sequential, .simulateMilliseconds, .exec, .progressInterval, .shutdownGrace: nil
+        case .maxWorkers: nil
         }
     }
 
@@ -56,6 +59,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .progressInterval: "\(Int(WorkerSettings.defaultProgressIntervalSeconds)) s (0: off)"
         case .shutdownGrace: "the lease"
         case .taskTimeout: "\(Int(WorkerSettings.defaultTaskTimeoutSeconds)) s"
+        case .maxWorkers: "\(WorkerSettings.defaultMaxWorkers)"
         }
     }
 
@@ -68,6 +72,16 @@ public enum WorkerOption: String, Sendable, CaseIterable {
     public func integer(from text: String) throws(ConfigurationError) -> Int {
         guard let value = Int(Substring(text).trimmingASCIIWhitespace()) else {
             throw ConfigurationError(message: "\(flag) must be a whole number (got \(quoted(text))\(alsoSettable))")
+        }
+        return value
+    }
+
+    /// Parses the text of `--workers`: a whole number, or nil for `auto` (any case).
+    public static func workers(from text: String) throws(ConfigurationError) -> Int? {
+        let trimmed = String(Substring(text).trimmingASCIIWhitespace())
+        if trimmed.lowercased() == WorkerSettings.autoWorkersText { return nil }
+        guard let value = Int(trimmed) else {
+            throw ConfigurationError(message: "--workers must be a whole number or auto (got \(quoted(text))\(WorkerOption.workers.alsoSettable))")
         }
         return value
     }

@@ -1,6 +1,6 @@
 /// The settings a worker process runs with, after flags, environment and defaults were combined and checked.
 public struct WorkerSettings: Sendable, Equatable {
-    /// Tasks in flight in this process.
+    /// Tasks in flight in this process (unless `autoWorkers`).
     public var workers: Int
     /// Most tasks claimed in one round trip, and most unstarted claims held.
     public var batchSize: Int
@@ -25,6 +25,11 @@ public struct WorkerSettings: Sendable, Equatable {
     public var shutdownGraceSeconds: Double?
     /// How long one task may run (an exec child, an Ollama request) before it fails for a retry.
     public var taskTimeoutSeconds: Double
+    /// `--workers auto`: the tasks in flight adapt to the measured throughput (`AdaptiveConcurrency`), from 2
+    /// up to `maxWorkers`; `workers` is not used.
+    public var autoWorkers = false
+    /// The most tasks in flight with `--workers auto`.
+    public var maxWorkers = defaultMaxWorkers
 
     public init(
         workers: Int = defaultWorkers, batchSize: Int = defaultBatchSize, maxTasks: Int? = nil, workflowID: Int64? = nil,
@@ -58,6 +63,9 @@ public struct WorkerSettings: Sendable, Equatable {
     public static let defaultOllamaURL = "http://127.0.0.1:11434"
     public static let defaultProgressIntervalSeconds = 10.0
     public static let defaultTaskTimeoutSeconds = 300.0
+    public static let defaultMaxWorkers = AdaptiveConcurrency.Configuration.defaultMaximum
+    /// What `--workers` (or `TURING_PARALLEL_WORKERS`) says to adapt the count.
+    public static let autoWorkersText = "auto"
 
     /// Leases are renewed every third of the lease while a task runs.
     public var leaseRenewalIntervalSeconds: Double { leaseSeconds / 3 }

@@ -27,7 +27,11 @@ struct ParallelRun {
         let store = TaskStore(connection: connection)
         try await store.registerWorker(
             id: options.workerID, host: ProcessInfo.processInfo.hostName, pid: getpid(), slots: workers)
-        logger.info("worker \(options.workerID) started: \(workers) slots, batches of up to \(batchSize)")
+        if let adaptive = options.adaptiveConcurrency {
+            logger.info("worker \(options.workerID) started: workers auto (from \(adaptive.initial), at most \(workers)), batches of up to \(batchSize)")
+        } else {
+            logger.info("worker \(options.workerID) started: \(workers) slots, batches of up to \(batchSize)")
+        }
 
         let background = [
             Task { await TaskNotifications.forward(from: listener, to: mailbox, logger: logger) },
@@ -49,7 +53,7 @@ struct ParallelRun {
         await connection.close()
         await listener.close()
         state.report.wallTime = ContinuousClock.now - started
-        options.progress?.finish(report: state.report, workers: workers)
+        options.progress?.finish(report: state.report, workers: state.limit)
         return state.report
     }
 
@@ -58,6 +62,7 @@ struct ParallelRun {
         while true {
             let posted = mailbox.take()
             state.absorb(posted.outcomes)
+            if !posted.outcomes.isEmpty { state.adaptLimitIfDue(logger: logger) }
             if posted.notified { state.claimableHint = true }
             startTasks(&state, store: store)
             await state.writeResults(store: store, logger: logger)
@@ -75,7 +80,8 @@ struct ParallelRun {
 
     private func startTasks(_ state: inout LoopState, store: TaskStore) {
         guard state.stop == .none else { return }
-        while state.running.count < workers, !state.buffer.isEmpty {
+        defer { state.noteInFlight() }
+        while state.running.count < state.limit, !state.buffer.isEmpty {
             let task = state.buffer.removeFirst()
             let handler = orchestrator.handler
             let mailbox = mailbox
@@ -172,7 +178,7 @@ struct ParallelRun {
         let now = ContinuousClock.now
         guard state.stop == .none, state.databaseAvailable(at: now) else { return }
         let wanted = ClaimSizing.claimCount(
-            freeSlots: workers - state.running.count, buffered: state.buffer.count, batchSize: batchSize,
+            freeSlots: state.limit - state.running.count, buffered: state.buffer.count, batchSize: batchSize,
             prefetch: state.prefetch, remainingAllowed: state.remainingAllowed)
         guard wanted > 0, state.claimableHint || now >= state.nextPoll else { return }
         state.claimableHint = false
@@ -215,6 +221,7 @@ struct ParallelRun {
 struct RunningTask {
     let task: ClaimedTask
     let handle: Task<Void, Never>
+    let started = ContinuousClock.now
     var cancelled = false
     var leaseLost = false
 }
@@ -225,6 +232,10 @@ struct LoopState {
     let workers: Int
     let batchSize: Int
     let maxTasks: Int?
+    /// Tasks to keep in flight: `workers`, or what `--workers auto` chose last (never more than `workers`).
+    var limit: Int
+    /// `--workers auto`; nil for a fixed number of workers.
+    var adaptive: AdaptiveLimit?
     /// Claimed but not started, oldest claim first.
     var buffer: [ClaimedTask] = []
     var running: [Int64: RunningTask] = [:]
@@ -249,12 +260,14 @@ struct LoopState {
         self.workers = workers
         self.batchSize = batchSize
         self.maxTasks = maxTasks
+        adaptive = options.adaptiveConcurrency.map(AdaptiveLimit.init)
+        limit = adaptive?.limit ?? workers
         nextRenewal = .now + options.lease / 3
         nextProgress = .now + (options.progress?.interval ?? .zero)
     }
 
     /// Extra claims kept ready so a freed slot starts its next task without a round trip.
-    var prefetch: Int { min(batchSize, max(1, workers / 4)) }
+    var prefetch: Int { min(batchSize, max(1, limit / 4)) }
 
     /// Tasks this process may still claim under `--max-tasks`.
     var remainingAllowed: Int? {
@@ -272,12 +285,14 @@ struct LoopState {
         for outcome in outcomes {
             guard let entry = running.removeValue(forKey: outcome.task.taskID) else { continue }
             if entry.leaseLost { continue }  // another worker owns it now: write nothing
+            if case .succeeded = outcome { adaptive?.recordCompletion(startedAt: entry.started) }
             if case .cancelled = outcome {
                 interrupted.append(entry.task.taskID)
             } else {
                 unwritten.append(outcome)
             }
         }
+        noteInFlight()
     }
 
     /// Writes every unwritten outcome: successes in one `complete_tasks`, failures one `fail_task` each.
