@@ -4,8 +4,11 @@
 /// - **raise by 1** while a raise pays: the window after a raise finished meaningfully more tasks per second
 ///   (more than `gainThreshold`, 5 %) than the window before it, and latency grew by less than half as much as
 ///   the limit did (by Little's law the extra tasks went into throughput, not into a queue at the server);
-/// - **take a raise back** when it brought no such gain and the mean task latency climbed (by more than
-///   `latencyThreshold`, 10 %): the extra task only queued. The limit before the raise is the best one known;
+/// - **keep one of headroom**: the first raise past the last limit that paid is kept even when it brought no such
+///   gain. The extra task waits at the server, ready the moment a slot frees, so the server never idles while the
+///   worker writes a result and sends the next request (for short tasks that gap is worth a few per cent);
+/// - **take a raise back** when, beyond that, it brought no gain and the mean task latency climbed (by more than
+///   `latencyThreshold`, 10 %): the extra task only queued;
 /// - **back off multiplicatively** (× `backoffFactor`, 0.75, rounded, at least one lower, never below 1) when
 ///   latency climbs that much at an unchanged limit without a throughput gain: the server slowed down (other
 ///   processes share it). Should the back-off cost throughput that latency did not pay for, the next window
@@ -94,6 +97,8 @@ public struct AdaptiveConcurrency: Sendable {
             case throughputFellAfterBackoff(gain: Double)
             /// Steady for long enough: try one more.
             case probing
+            /// The raise brought no gain, but it is the one task of headroom past the last limit that paid: kept.
+            case headroom(gain: Double, latencyRise: Double)
             /// Nothing worth a change.
             case steady(gain: Double)
             /// At `--max-workers` already.
@@ -119,6 +124,13 @@ public struct AdaptiveConcurrency: Sendable {
 
         public var changed: Bool { from != to }
 
+        /// Worth an info line: a change, or settling on headroom.
+        public var isNotable: Bool {
+            if changed { return true }
+            if case .headroom = reason { return true }
+            return false
+        }
+
         /// "4 → 5 (throughput 19.6/s, up 24 %)", "5 → 4 (throughput 39.1/s, up 1 %; latency up 25 %)", "4 (steady, …)".
         public var summary: String {
             let rate = "throughput \(Self.rate(throughput))/s"
@@ -130,6 +142,8 @@ public struct AdaptiveConcurrency: Sendable {
                 detail = "\(rate), \(Self.change(gain)); latency \(Self.change(rise))"
             case .throughputFellAfterBackoff(let gain): detail = "\(rate), \(Self.change(gain)) after backing off"
             case .probing: detail = "\(rate), steady: probing one more"
+            case .headroom(let gain, let rise):
+                detail = "\(rate), \(Self.change(gain)); latency \(Self.change(rise)): one task of headroom, kept"
             case .steady(let gain): detail = "\(rate), \(Self.change(gain)): steady"
             case .atMaximum: detail = "\(rate), at --max-workers"
             case .notEnoughWork(let average):
@@ -158,6 +172,8 @@ public struct AdaptiveConcurrency: Sendable {
     /// The last comparable window.
     private var previous: Window?
     private var steadyWindows = 0
+    /// The last limit whose raise paid (throughput rose); one above it is kept as headroom. Forgotten on a back-off.
+    private var lastPaidLimit: Int?
     private var probeWait: Int
 
     public init(_ configuration: Configuration) {
@@ -205,7 +221,11 @@ public struct AdaptiveConcurrency: Sendable {
             // The last choice was a raise: keep raising while it pays; take it back when the extra tasks only queued.
             if gain > config.gainThreshold && latencyRise < limitChange / 2 {
                 probeWait = config.probeAfterWindows
+                lastPaidLimit = window.limit
                 return raise(.throughputRose(gain: gain))
+            }
+            if previous.limit == lastPaidLimit {
+                return decide(limit, .headroom(gain: gain, latencyRise: latencyRise))
             }
             if latencyRise > config.latencyThreshold {
                 probeWait = min(probeWait * 2, config.maximumProbeWait)
@@ -223,6 +243,7 @@ public struct AdaptiveConcurrency: Sendable {
         // Same limit: the server slowed down (others share it): back off multiplicatively when only latency moved.
         if latencyRise > config.latencyThreshold && gain <= config.gainThreshold {
             let backoff = min(window.limit - 1, Int((Double(window.limit) * config.backoffFactor).rounded()))
+            lastPaidLimit = nil
             return decide(backoff, .latencyRoseWithoutGain(gain: gain, latencyRise: latencyRise))
         }
         return steady(gain)

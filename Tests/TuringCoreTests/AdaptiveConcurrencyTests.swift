@@ -39,15 +39,16 @@ private func simulate(
 
 @Suite("AdaptiveConcurrency")
 struct AdaptiveConcurrencyTests {
-    @Test("against a server with 4 slots: climbs 2 → 3 → 4 → 5, takes the useless fifth back, settles at 4")
+    @Test("against a server with 4 slots: climbs 2 → 3 → 4 → 5, keeps the fifth as headroom, takes a sixth back")
     func climbsAndSettles() {
         let run = simulate({ _ in SimulatedServer(slots: 4) }, windows: 60)
         let changes = run.decisions.filter(\.changed).map { "\($0.from)→\($0.to)" }
-        #expect(Array(changes.prefix(4)) == ["2→3", "3→4", "4→5", "5→4"])
+        #expect(Array(changes.prefix(5)) == ["2→3", "3→4", "4→5", "5→6", "6→5"], "\(run.decisions)")
+        #expect(run.decisions[3].reason == .headroom(gain: 0, latencyRise: 0.25) && run.decisions[3].isNotable)
         let settled = run.limits.dropFirst(10)
-        #expect(settled.allSatisfy { (4...5).contains($0) }, "\(run.limits)")
-        // Failed probes wait longer and longer: well over 80 % of the settled windows run at exactly 4.
-        #expect(Double(settled.filter { $0 == 4 }.count) / Double(settled.count) > 0.8, "\(run.limits)")
+        #expect(settled.allSatisfy { (5...6).contains($0) }, "\(run.limits)")
+        // Failed probes wait longer and longer: well over 80 % of the settled windows run at exactly 5.
+        #expect(Double(settled.filter { $0 == 5 }.count) / Double(settled.count) > 0.8, "\(run.limits)")
         // Throughput over the run after the climb: the server's best.
         #expect(run.decisions.dropFirst(10).allSatisfy { $0.throughput >= 40 - 1e-9 }, "\(run.limits)")
     }
@@ -77,16 +78,16 @@ struct AdaptiveConcurrencyTests {
     func followsTheServer() {
         let growing = simulate({ SimulatedServer(slots: $0 < 30 ? 4 : 8) }, windows: 120)
         #expect(growing.limits[25] <= 5)
-        #expect(growing.limits.suffix(20).allSatisfy { (8...9).contains($0) }, "\(growing.limits)")
+        #expect(growing.limits.suffix(20).allSatisfy { (9...10).contains($0) }, "\(growing.limits)")
 
         // Same limit, latency up 50 % (another client took the server), throughput flat: back off × 0.75.
         var rule = AdaptiveConcurrency(.init(initial: 8, maximum: 32))
         _ = rule.next(window: .init(limit: 8, completed: 80, seconds: 2, meanLatencySeconds: 0.2, averageInFlight: 8))
-        _ = rule.next(window: .init(limit: 9, completed: 80, seconds: 2, meanLatencySeconds: 0.22, averageInFlight: 9))
+        _ = rule.next(window: .init(limit: 9, completed: 80, seconds: 2, meanLatencySeconds: 0.21, averageInFlight: 9))
         #expect(rule.limit == 9)
         let decision = rule.next(window: .init(limit: 9, completed: 80, seconds: 2, meanLatencySeconds: 0.33, averageInFlight: 9))
         #expect(decision.from == 9 && decision.to == 7)
-        #expect(decision.reason == .latencyRoseWithoutGain(gain: 0, latencyRise: 0.5))
+        #expect(decision.summary == "9 → 7 (throughput 40.0/s, up 0 %; latency up 57 %)")
     }
 
     @Test("the back-off is × 0.75 rounded, at least one lower, never below 1")
@@ -134,6 +135,28 @@ struct AdaptiveConcurrencyTests {
         // 8 → 6 with latency down by as much as the limit: those two only waited at the server. Hold.
         let hold = queued.next(window: .init(limit: 6, completed: 152, seconds: 2, meanLatencySeconds: 0.3, averageInFlight: 6))
         #expect(!hold.changed)
+    }
+
+    @Test("headroom is one past the last raise that paid, and a back-off forgets it")
+    func headroom() {
+        func window(_ limit: Int, _ completed: Int, _ latency: Double) -> AdaptiveConcurrency.Window {
+            .init(limit: limit, completed: completed, seconds: 2, meanLatencySeconds: latency, averageInFlight: Double(limit))
+        }
+        var rule = AdaptiveConcurrency(.init(initial: 3, maximum: 32))
+        #expect(rule.next(window: window(3, 60, 0.1)).to == 4)  // first measurement
+        #expect(rule.next(window: window(4, 80, 0.1)).summary == "4 → 5 (throughput 40.0/s, up 33 %)")
+        // 5 brought nothing but a queue: kept, it is the headroom past 4.
+        let kept = rule.next(window: window(5, 80, 0.125))
+        #expect(kept == .init(from: 5, to: 5, reason: .headroom(gain: 0, latencyRise: 0.25), throughput: 40))
+        #expect(kept.summary == "5 (throughput 40.0/s, up 0 %; latency up 25 %: one task of headroom, kept)")
+        // The same at 5: latency climbs (another client): × 0.75 → 4, and the headroom is forgotten.
+        #expect(rule.next(window: window(5, 80, 0.2)).to == 4)
+        #expect(rule.next(window: window(4, 80, 0.16)).reason == .steady(gain: 0))
+        for _ in 0..<2 { _ = rule.next(window: window(4, 80, 0.16)) }
+        #expect(rule.limit == 5)  // probing
+        // A probe with no gain is now taken back: nothing paid since the back-off.
+        let back = rule.next(window: window(5, 80, 0.2))
+        #expect(back.to == 4 && back.reason == .latencyRoseWithoutGain(gain: 0, latencyRise: 0.25))
     }
 
     @Test("log lines: the change, the throughput and why")

@@ -40,13 +40,14 @@ extension LoopState {
         adaptive?.record(inFlight: running.count)
     }
 
-    /// Ends a measurement window when one is due and applies the choice: changes at info, holds at debug.
+    /// Ends a measurement window when one is due and applies the choice: changes (and keeping headroom) at info,
+    /// holds at debug.
     mutating func adaptLimitIfDue(logger: Logger) {
         guard stop == .none, var adaptive else { return }
         defer { self.adaptive = adaptive }
         guard let decision = adaptive.decideIfDue() else { return }
         limit = decision.to
-        if decision.changed {
+        if decision.isNotable {
             logger.info("workers auto: \(decision.summary)")
         } else {
             logger.debug("workers auto: \(decision.summary)")
