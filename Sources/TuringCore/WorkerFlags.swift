@@ -21,6 +21,10 @@ public struct WorkerFlags: Sendable, Equatable {
     public var taskTimeoutSeconds: Double?
     /// `--resource NAME`: the resource (turing.resources) this process's claims count against.
     public var resource: String?
+    /// `--workers auto`: adapt the tasks in flight to the measured throughput (`workers` is then nil).
+    public var autoWorkers = false
+    /// `--max-workers`: the most tasks in flight with `--workers auto`.
+    public var maxWorkers: Int?
 
     public init(
         workers: Int? = nil, batchSize: Int? = nil, maxTasks: Int? = nil, workflowID: Int64? = nil,

@@ -3,6 +3,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
     case workers, batchSize, maxTasks, workflow, lease, handler, workerID, exitWhenIdle, sequential
     case simulateMilliseconds, exec, ollamaURL, progressInterval, shutdownGrace, taskTimeout
     case resource
+    case maxWorkers
 
     /// The command-line flag, e.g. "--batch-size".
     public var flag: String {
@@ -23,6 +24,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .shutdownGrace: "--shutdown-grace"
         case .taskTimeout: "--task-timeout"
         case .resource: "--resource"
+        case .maxWorkers: "--max-workers"
         }
     }
 
@@ -39,6 +41,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .taskTimeout: "TURING_TASK_TIMEOUT"
         case .resource: "TURING_RESOURCE"
         case .maxTasks, .exitWhenIdle, .sequential, .simulateMilliseconds, .exec, .progressInterval, .shutdownGrace: nil
+        case .maxWorkers: nil
         }
     }
 
@@ -60,6 +63,7 @@ public enum WorkerOption: String, Sendable, CaseIterable {
         case .shutdownGrace: "the lease"
         case .taskTimeout: "\(Int(WorkerSettings.defaultTaskTimeoutSeconds)) s"
         case .resource: "none"
+        case .maxWorkers: "\(WorkerSettings.defaultMaxWorkers)"
         }
     }
 
@@ -72,6 +76,16 @@ public enum WorkerOption: String, Sendable, CaseIterable {
     public func integer(from text: String) throws(ConfigurationError) -> Int {
         guard let value = Int(Substring(text).trimmingASCIIWhitespace()) else {
             throw ConfigurationError(message: "\(flag) must be a whole number (got \(quoted(text))\(alsoSettable))")
+        }
+        return value
+    }
+
+    /// Parses the text of `--workers`: a whole number, or nil for `auto` (any case).
+    public static func workers(from text: String) throws(ConfigurationError) -> Int? {
+        let trimmed = String(Substring(text).trimmingASCIIWhitespace())
+        if trimmed.lowercased() == WorkerSettings.autoWorkersText { return nil }
+        guard let value = Int(trimmed) else {
+            throw ConfigurationError(message: "--workers must be a whole number or auto (got \(quoted(text))\(WorkerOption.workers.alsoSettable))")
         }
         return value
     }

@@ -6,7 +6,14 @@ extension WorkerSettings {
     public static func resolve(flags: WorkerFlags, environment: [String: String]) throws(ConfigurationError) -> WorkerSettings {
         let reader = SettingReader(environment: environment)
         var settings = WorkerSettings()
-        settings.workers = try reader.integer(.workers, flag: flags.workers, range: 1...1024) ?? defaultWorkers
+        settings.autoWorkers = flags.autoWorkers || (flags.workers == nil && reader.saysAuto(.workers))
+        if !settings.autoWorkers {
+            settings.workers = try reader.integer(.workers, flag: flags.workers, range: 1...1024) ?? defaultWorkers
+        }
+        settings.maxWorkers = try reader.integer(.maxWorkers, flag: flags.maxWorkers, range: 1...1024) ?? defaultMaxWorkers
+        if flags.maxWorkers != nil && !settings.autoWorkers {
+            throw ConfigurationError(message: "--max-workers only applies to --workers auto (the workers are fixed at \(settings.workers)); drop one of them")
+        }
         settings.batchSize = try reader.integer(.batchSize, flag: flags.batchSize, range: 1...10_000) ?? defaultBatchSize
         settings.maxTasks = try reader.integer(.maxTasks, flag: flags.maxTasks, range: 1...Int.max)
         settings.workflowID = try reader.integer(.workflow, flag: flags.workflowID.map(Int.init), range: 1...Int.max).map(Int64.init)
@@ -62,7 +69,8 @@ private struct SettingReader {
             value = flag
         } else if let (name, text) = variable(option) {
             guard let parsed = Int(text) else {
-                throw ConfigurationError(message: "\(name) must be a whole number for \(option.flag) (got \(quoted(text))); fix or unset it")
+                let requirement = option == .workers ? "a whole number or \(WorkerSettings.autoWorkersText)" : "a whole number"
+                throw ConfigurationError(message: "\(name) must be \(requirement) for \(option.flag) (got \(quoted(text))); fix or unset it")
             }
             value = parsed
             fromVariable = name
@@ -74,6 +82,11 @@ private struct SettingReader {
             throw outOfRange(option, requirement, got: "\(value)", fromVariable: fromVariable)
         }
         return value
+    }
+
+    /// True when the option's environment variable says `auto` (any case).
+    func saysAuto(_ option: WorkerOption) -> Bool {
+        variable(option)?.value.lowercased() == WorkerSettings.autoWorkersText
     }
 
     func seconds(_ option: WorkerOption, flag: Double?, range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {

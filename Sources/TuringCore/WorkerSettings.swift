@@ -1,6 +1,6 @@
 /// The settings a worker process runs with, after flags, environment and defaults were combined and checked.
 public struct WorkerSettings: Sendable, Equatable {
-    /// Tasks in flight in this process.
+    /// Tasks in flight in this process (unless `autoWorkers`).
     public var workers: Int
     /// Most tasks claimed in one round trip, and most unstarted claims held.
     public var batchSize: Int
@@ -27,6 +27,11 @@ public struct WorkerSettings: Sendable, Equatable {
     public var taskTimeoutSeconds: Double
     /// The resource of `turing.resources` whose capacity this process's claims count against; nil for none.
     public var resource: String? = nil
+    /// `--workers auto`: the tasks in flight adapt to the measured throughput (`AdaptiveConcurrency`), from 2
+    /// up to `maxWorkers`; `workers` is not used.
+    public var autoWorkers = false
+    /// The most tasks in flight with `--workers auto`.
+    public var maxWorkers = defaultMaxWorkers
 
     public init(
         workers: Int = defaultWorkers, batchSize: Int = defaultBatchSize, maxTasks: Int? = nil, workflowID: Int64? = nil,
@@ -60,6 +65,9 @@ public struct WorkerSettings: Sendable, Equatable {
     public static let defaultOllamaURL = "http://127.0.0.1:11434"
     public static let defaultProgressIntervalSeconds = 10.0
     public static let defaultTaskTimeoutSeconds = 300.0
+    public static let defaultMaxWorkers = AdaptiveConcurrency.Configuration.defaultMaximum
+    /// What `--workers` (or `TURING_PARALLEL_WORKERS`) says to adapt the count.
+    public static let autoWorkersText = "auto"
 
     /// Leases are renewed every third of the lease while a task runs.
     public var leaseRenewalIntervalSeconds: Double { leaseSeconds / 3 }

@@ -29,8 +29,11 @@ struct TuringWorkerCommand: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL or key=value conninfo. (env: DATABASE_URL; default: libpq's PG* variables)")
     var databaseURL: String?
 
-    @Option(help: "Tasks in flight in this process. (env: TURING_PARALLEL_WORKERS; default: 4)")
-    var workers: Int?
+    @Option(help: "Tasks in flight in this process, or 'auto' to follow the measured throughput (see --max-workers). (env: TURING_PARALLEL_WORKERS; default: 4)")
+    var workers: String?
+
+    @Option(help: "With --workers auto: the most tasks in flight; it starts at 2. (default: 32)")
+    var maxWorkers: Int?
 
     @Option(help: "Most tasks claimed in one round trip; also the most unstarted claims held. (env: TURING_BATCH_SIZE; default: 50)")
     var batchSize: Int?
@@ -109,8 +112,9 @@ struct TuringWorkerCommand: AsyncParsableCommand {
 
     func execute() async throws {
         let environment = ProcessInfo.processInfo.environment
+        let workerCount = try workers.map { try WorkerOption.workers(from: $0) }
         var flags = WorkerFlags(
-            workers: workers, batchSize: batchSize, maxTasks: maxTasks, workflowID: workflow, handler: handler,
+            workers: workerCount ?? nil, batchSize: batchSize, maxTasks: maxTasks, workflowID: workflow, handler: handler,
             workerID: workerID, exitWhenIdle: exitWhenIdle, sequential: sequential, simulateMilliseconds: simulateMs,
             execCommandLine: exec, ollamaURL: ollamaURL)
         flags.leaseSeconds = try lease.map { try WorkerOption.lease.seconds(from: $0) }
@@ -118,6 +122,8 @@ struct TuringWorkerCommand: AsyncParsableCommand {
         flags.shutdownGraceSeconds = try shutdownGrace.map { try WorkerOption.shutdownGrace.seconds(from: $0) }
         flags.taskTimeoutSeconds = try taskTimeout.map { try WorkerOption.taskTimeout.seconds(from: $0) }
         flags.resource = resource
+        flags.autoWorkers = workerCount == .some(nil)  // --workers auto
+        flags.maxWorkers = maxWorkers
         let settings = try WorkerSettings.resolve(flags: flags, environment: environment)
         let handler = try makeHandler(settings)
         let workerID = settings.workerID ?? WorkerSettings.defaultWorkerID(host: ProcessInfo.processInfo.hostName, pid: getpid())
@@ -133,6 +139,7 @@ struct TuringWorkerCommand: AsyncParsableCommand {
         options.exitWhenIdle = settings.exitWhenIdle
         options.shutdownGrace = settings.shutdownGraceSeconds.map { .seconds($0) }
         options.resource = settings.resource
+        if settings.autoWorkers { options.adaptiveConcurrency = .init(maximum: settings.maxWorkers) }
         if settings.progressIntervalSeconds > 0 {
             options.progress = ProgressReporter(interval: .seconds(settings.progressIntervalSeconds))
         }

@@ -80,7 +80,7 @@ struct WorkerSettingsResolutionTests {
 
     @Test("bad environment values name the variable and the flag", arguments: [
         (["TURING_PARALLEL_WORKERS": "0"], "--workers must be between 1 and 1024 (got 0 from TURING_PARALLEL_WORKERS)"),
-        (["TURING_PARALLEL_WORKERS": "four"], #"TURING_PARALLEL_WORKERS must be a whole number for --workers (got "four"); fix or unset it"#),
+        (["TURING_PARALLEL_WORKERS": "four"], #"TURING_PARALLEL_WORKERS must be a whole number or auto for --workers (got "four"); fix or unset it"#),
         (["TURING_BATCH_SIZE": "1e3"], #"TURING_BATCH_SIZE must be a whole number for --batch-size (got "1e3"); fix or unset it"#),
         (["TURING_WORKFLOW": "-3"], "--workflow must be at least 1 (got -3 from TURING_WORKFLOW)"),
         (["TURING_LEASE_SECONDS": "soon"], #"TURING_LEASE_SECONDS must be a number of seconds for --lease, such as 30 or 30s (got "soon"); fix or unset it"#),

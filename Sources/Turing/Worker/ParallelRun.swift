@@ -35,7 +35,11 @@ struct ParallelRun {
         }
         try await store.registerWorker(
             id: options.workerID, host: ProcessInfo.processInfo.hostName, pid: getpid(), slots: workers)
-        logger.info("worker \(options.workerID) started: \(workers) slots, batches of up to \(batchSize)")
+        if let adaptive = options.adaptiveConcurrency {
+            logger.info("worker \(options.workerID) started: workers auto (from \(adaptive.initial), at most \(workers)), batches of up to \(batchSize)")
+        } else {
+            logger.info("worker \(options.workerID) started: \(workers) slots, batches of up to \(batchSize)")
+        }
 
         let background = [
             Task { await TaskNotifications.forward(from: listener, to: mailbox, logger: logger) },
@@ -59,7 +63,7 @@ struct ParallelRun {
         await results.close()
         await listener.close()
         state.report.wallTime = ContinuousClock.now - started
-        options.progress?.finish(report: state.report, workers: workers)
+        options.progress?.finish(report: state.report, workers: state.limit)
         return state.report
     }
 
@@ -72,6 +76,7 @@ struct ParallelRun {
             if !posted.outcomes.isEmpty && state.running.isEmpty && state.buffer.isEmpty {
                 state.nextPoll = .now  // just went idle: look again at once rather than after the poll interval
             }
+            if !posted.outcomes.isEmpty { state.adaptLimitIfDue(logger: logger) }
             if posted.notified { state.claimableHint = true }
             // Under a resource a claim may have come back short because its capacity was taken: a finished
             // task freed a place, so claim again now rather than at the next poll.
@@ -92,7 +97,8 @@ struct ParallelRun {
 
     private func startTasks(_ state: inout LoopState, store: TaskStore) {
         guard state.stop == .none else { return }
-        while state.running.count < workers, !state.buffer.isEmpty {
+        defer { state.noteInFlight() }
+        while state.running.count < state.limit, !state.buffer.isEmpty {
             let task = state.buffer.removeFirst()
             let handler = orchestrator.handler
             let mailbox = mailbox
@@ -206,7 +212,7 @@ struct ParallelRun {
         let now = ContinuousClock.now
         guard state.stop == .none, state.databaseAvailable(at: now) else { return }
         let wanted = ClaimSizing.claimCount(
-            freeSlots: workers - state.running.count, buffered: state.buffer.count, batchSize: batchSize,
+            freeSlots: state.limit - state.running.count, buffered: state.buffer.count, batchSize: batchSize,
             prefetch: state.prefetch, remainingAllowed: state.remainingAllowed)
         guard wanted > 0, state.claimableHint || now >= state.nextPoll else { return }
         state.claimableHint = false
@@ -265,6 +271,10 @@ struct LoopState {
     let workers: Int
     let batchSize: Int
     let maxTasks: Int?
+    /// Tasks to keep in flight: `workers`, or what `--workers auto` chose last (never more than `workers`).
+    var limit: Int
+    /// `--workers auto`; nil for a fixed number of workers.
+    var adaptive: AdaptiveLimit?
     /// Claimed but not started, oldest claim first.
     var buffer: [ClaimedTask] = []
     var running: [Int64: RunningTask] = [:]
@@ -293,6 +303,8 @@ struct LoopState {
         self.workers = workers
         self.batchSize = batchSize
         self.maxTasks = maxTasks
+        adaptive = options.adaptiveConcurrency.map(AdaptiveLimit.init)
+        limit = adaptive?.limit ?? workers
         nextRenewal = .now + options.lease / 3
         nextProgress = .now + (options.progress?.interval ?? .zero)
     }
@@ -307,7 +319,7 @@ struct LoopState {
     var prefetch: Int {
         guard options.resource == nil else { return 0 }
         return ClaimSizing.prefetch(
-            workers: workers, batchSize: batchSize, meanTaskSeconds: meanTaskSeconds.value,
+            workers: limit, batchSize: batchSize, meanTaskSeconds: meanTaskSeconds.value,
             meanClaimSeconds: meanClaimSeconds.value)
     }
 
@@ -328,12 +340,14 @@ struct LoopState {
             guard let entry = running.removeValue(forKey: outcome.task.taskID) else { continue }
             meanTaskSeconds.add((ContinuousClock.now - entry.started).inSeconds)
             if entry.leaseLost { continue }  // another worker owns it now: write nothing
+            if case .succeeded = outcome { adaptive?.recordCompletion(startedAt: entry.started) }
             if case .cancelled = outcome {
                 interrupted.append(entry.task.taskID)
             } else {
                 unwritten.append(outcome)
             }
         }
+        noteInFlight()
     }
 
     /// Takes in what a write did; on a database failure the rest waits for the next write, after a backoff.

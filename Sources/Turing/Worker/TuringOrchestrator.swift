@@ -28,6 +28,9 @@ public final class TuringOrchestrator: Sendable {
         public var progress: ProgressReporter?
         /// Claims count against this resource's capacity (`turing.set_capacity`, migration 090); nil for no limit.
         public var resource: String?
+        /// `--workers auto`: the parallel run adapts its tasks in flight within `1...maximum` by this rule,
+        /// instead of keeping `workers` in flight.
+        public var adaptiveConcurrency: AdaptiveConcurrency.Configuration?
 
         public init(workerID: String) {
             self.workerID = workerID
@@ -69,12 +72,14 @@ public final class TuringOrchestrator: Sendable {
         try await SequentialRun(orchestrator: self, mailbox: beginRun(), maxTasks: maxTasks).run()
     }
 
-    /// Keeps `workers` tasks in flight, claiming at most `batchSize` per round trip and never holding more
-    /// unstarted claims than that. Stops after `maxTasks` finished tasks when given.
+    /// Keeps `workers` tasks in flight (or, with `options.adaptiveConcurrency`, as many as pay, up to its maximum),
+    /// claiming at most `batchSize` per round trip and never holding more unstarted claims than that. Stops after
+    /// `maxTasks` finished tasks when given.
     public func processPendingTasksParallel(maxTasks: Int? = nil, workers: Int = 4, batchSize: Int = 50) async throws -> RunReport {
         precondition(workers >= 1 && batchSize >= 1, "workers and batchSize must be at least 1")
         return try await ParallelRun(
-            orchestrator: self, mailbox: beginRun(), maxTasks: maxTasks, workers: workers, batchSize: batchSize
+            orchestrator: self, mailbox: beginRun(), maxTasks: maxTasks,
+            workers: options.adaptiveConcurrency?.maximum ?? workers, batchSize: batchSize
         ).run()
     }
 
