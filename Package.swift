@@ -35,15 +35,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What both executables share: parsing, and errors mapped to one line and an exit code.
+        .target(
+            name: "TuringCLI",
+            dependencies: ["Turing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "turing-migrate",
-            dependencies: ["Turing", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Turing", "TuringCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "turing-worker",
             dependencies: [
-                "Turing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Turing", "TuringCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Turing
+import TuringCLI
 import TuringCore
 import TuringPostgres
 
@@ -24,32 +25,7 @@ struct TuringMigrateCommand: AsyncParsableCommand {
 
     /// Parses, maps every error to the documented exit code with one line, and runs.
     static func main() async {
-        var command: any ParsableCommand
-        do {
-            command = try parseAsRoot()
-        } catch {
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            exitWithMessage("turing-migrate", message(for: error) + " (see turing-migrate --help)", status: .usage)
-        }
-        do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as ExitCode {
-            Foundation.exit(error.rawValue)
-        } catch {
-            // `--help` and `help NAME` parse into ArgumentParser's HelpCommand, whose run() throws the help request.
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            exitWithMessage("turing-migrate", describeForTerminal(error), status: ExitStatus.of(error))
-        }
+        await CommandLineTool.main(Self.self, name: "turing-migrate")
     }
 }
 

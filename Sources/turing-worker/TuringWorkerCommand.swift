@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Turing
+import TuringCLI
 import TuringCore
 import TuringPostgres
 
@@ -82,35 +83,10 @@ struct TuringWorkerCommand: AsyncParsableCommand {
 
     /// Parses, maps every error to the documented exit code with one line, and runs.
     static func main() async {
-        let parsed: any ParsableCommand
-        do {
-            parsed = try parseAsRoot()
-        } catch {
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            exitWithMessage("turing-worker", message(for: error) + " (see turing-worker --help)", status: .usage)
-        }
-        guard let command = parsed as? TuringWorkerCommand else {
-            // `--help` and `help` parse into ArgumentParser's help command, whose run() throws the help text.
-            do {
-                var other = parsed
-                try other.run()
-            } catch {
-                print(fullMessage(for: error))
-                Foundation.exit(exitCode(for: error) == .success ? 0 : ExitStatus.usage.rawValue)
-            }
-            Foundation.exit(0)
-        }
-        do {
-            try await command.execute()
-        } catch {
-            exitWithMessage("turing-worker", describeForTerminal(error), status: ExitStatus.of(error))
-        }
+        await CommandLineTool.main(Self.self, name: "turing-worker")
     }
 
-    func execute() async throws {
+    func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let workerCount = try workers.map { try WorkerOption.workers(from: $0) }
         var flags = WorkerFlags(
