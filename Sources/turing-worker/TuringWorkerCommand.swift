@@ -154,12 +154,15 @@ final class SignalForwarder: @unchecked Sendable {  // the sources are only read
     private let sources: [any DispatchSourceSignal]
 
     init(_ stop: @escaping @Sendable (_ immediately: Bool) -> Void) {
-        let count = LockedCounter()
+        let count = LockedValue(0)
         sources = [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                let received = count.increment()
+                let received = count.withValue { count -> Int in
+                    count += 1
+                    return count
+                }
                 FileHandle.standardError.write(
                     Data((received == 1 ? "turing-worker: stopping after running tasks finish (signal again to stop now)\n"
                         : "turing-worker: stopping now, releasing every claim\n").utf8))
@@ -172,17 +175,5 @@ final class SignalForwarder: @unchecked Sendable {  // the sources are only read
 
     func cancel() {
         sources.forEach { $0.cancel() }
-    }
-}
-
-private final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    func increment() -> Int {
-        lock.withLock {
-            value += 1
-            return value
-        }
     }
 }

@@ -104,14 +104,19 @@ public final class TuringOrchestrator: Sendable {
 }
 
 /// A value behind a lock.
-final class LockedValue<Value: Sendable>: @unchecked Sendable {
+public final class LockedValue<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: Value
 
-    init(_ value: Value) { stored = value }
+    public init(_ value: Value) { stored = value }
 
-    var value: Value {
+    public var value: Value {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
+    }
+
+    /// Reads and changes the value in one step, under the lock.
+    public func withValue<T>(_ body: (inout Value) -> T) -> T {
+        lock.withLock { body(&stored) }
     }
 }
