@@ -369,7 +369,7 @@ struct LoopState {
     func databaseAvailable(at instant: ContinuousClock.Instant) -> Bool { instant >= databaseRetryAt }
 
     mutating func databaseRecovered() {
-        if databaseFailures > 0 { databaseFailures = 0 }
+        databaseFailures = 0
     }
 
     /// Backs off before the next database call; tasks keep running meanwhile.
@@ -381,7 +381,7 @@ struct LoopState {
     }
 
     /// Runs a database call that must not be skipped, retrying a few times; nil when it kept failing.
-    mutating func retryingDatabase<T: Sendable>(
+    func retryingDatabase<T: Sendable>(
         _ what: String, logger: Logger, attempts: Int, _ body: () async throws -> T
     ) async -> T? {
         for attempt in 1...attempts {
