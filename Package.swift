@@ -56,7 +56,8 @@ let package = Package(
         ),
         // Test-only: starts a throwaway PostgreSQL cluster and hands each suite a fresh database.
         .target(name: "TestSupport", dependencies: ["TuringPostgres", "TuringCore"], swiftSettings: strict),
-        .testTarget(name: "TuringCoreTests", dependencies: ["TuringCore"], swiftSettings: strict),
+        // Pure-core tests: no database (TestSupport only for its seeded random generator).
+        .testTarget(name: "TuringCoreTests", dependencies: ["TuringCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TuringPostgresTests",
             dependencies: ["TuringPostgres", "TestSupport"],

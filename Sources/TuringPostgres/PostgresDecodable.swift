@@ -68,8 +68,42 @@ extension Bool: PostgresDecodable {
 
 extension UUID: PostgresDecodable {
     public static func decode(postgresText text: String) throws -> UUID {
-        guard let value = UUID(uuidString: text) else { throw mismatch(text) }
+        guard let value = canonical(text) ?? UUID(uuidString: text) else { throw mismatch(text) }
         return value
+    }
+
+    /// Reads the 36-character form PostgreSQL prints (`123e4567-e89b-12d3-a456-426614174000`) without
+    /// Foundation's scanner: lease tokens are read for every claimed task.
+    private static func canonical(_ text: String) -> UUID? {
+        let utf8 = text.utf8
+        guard utf8.count == 36 else { return nil }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let complete = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+            var index = 0
+            var high: UInt8?
+            for (position, character) in utf8.enumerated() {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard character == UInt8(ascii: "-") else { return false }
+                    continue
+                }
+                let nibble: UInt8
+                switch character {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+                default: return false
+                }
+                if let first = high {
+                    out[index] = first << 4 | nibble
+                    index += 1
+                    high = nil
+                } else {
+                    high = nibble
+                }
+            }
+            return index == 16
+        }
+        return complete ? UUID(uuid: bytes) : nil
     }
 }
 

@@ -36,7 +36,25 @@ extension Bool: PostgresEncodable {
 }
 
 extension UUID: PostgresEncodable {
-    public var postgresText: String? { uuidString.lowercased() }
+    /// The canonical lower-case form, `123e4567-e89b-12d3-a456-426614174000`, as PostgreSQL prints it.
+    public var postgresText: String? {
+        let hex = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { text in
+                var at = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    text[at] = hex[Int(byte >> 4)]
+                    text[at + 1] = hex[Int(byte & 0x0f)]
+                    at += 2
+                }
+                return at
+            }
+        }
+    }
 }
 
 extension Date: PostgresEncodable {
@@ -50,21 +68,27 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
 
 extension Array: PostgresEncodable where Element: PostgresEncodable {
     /// An array literal such as `{"a","b\"c",NULL}`; every element is quoted, so any text is safe.
+    ///
+    /// Built byte by byte: `"` and `\` never occur inside a multi-byte UTF-8 sequence, so escaping bytes is
+    /// escaping characters. (Result writes send three of these per batch; this is on the worker's hot path.)
     public var postgresText: String? {
-        var literal = "{"
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        literal.reserveCapacity(2 + count * 40)
         for (index, element) in enumerated() {
-            if index > 0 { literal += "," }
+            if index > 0 { literal.append(UInt8(ascii: ",")) }
             guard let text = element.postgresText else {
-                literal += "NULL"
+                literal.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal += "\""
-            for character in text.unicodeScalars {
-                if character == "\"" || character == "\\" { literal += "\\" }
-                literal.unicodeScalars.append(character)
+            literal.append(quote)
+            for byte in text.utf8 {
+                if byte == quote || byte == backslash { literal.append(backslash) }
+                literal.append(byte)
             }
-            literal += "\""
+            literal.append(quote)
         }
-        return literal + "}"
+        literal.append(UInt8(ascii: "}"))
+        return String(decoding: literal, as: UTF8.self)
     }
 }

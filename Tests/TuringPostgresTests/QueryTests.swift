@@ -31,6 +31,26 @@ struct QueryTests {
         #expect(abs(date.timeIntervalSince1970 - 1_764_500_000.123456) < 0.000_001)
     }
 
+    @Test("UUIDs and uuid[] round-trip in the server's form; text arrays keep every character")
+    func uuidsAndTextArrays() async throws {
+        let connection = try await TestPostgres.database().connect()
+        let uuids = (0..<200).map { _ in UUID() }
+        let texts = ["héllo 世界 🧪👩‍🔬", #"a"b\c"#, "", "{x,y}", "NULL", " spaced "]
+        let row = try #require(
+            try await connection.query(
+                "SELECT $1::uuid[], array_to_string($1::uuid[], ','), $2::text[], $3::uuid", [uuids, texts, uuids[0]]
+            ).first)
+        #expect(try row.decode(0, as: [UUID].self) == uuids)
+        #expect(try row.decode(1, as: String.self) == uuids.map { $0.uuidString.lowercased() }.joined(separator: ","))
+        #expect(try row.decode(2, as: [String].self) == texts)
+        #expect(try row.decode(3, as: UUID.self) == uuids[0])
+        #expect(uuids[0].postgresText == uuids[0].uuidString.lowercased())
+        #expect(try UUID.decode(postgresText: uuids[1].uuidString) == uuids[1])
+        for bad in ["", "123e4567-e89b-12d3-a456-42661417400g", "123e4567e89b-12d3-a456-4266141740000", "123e4567-e89b-12d3-a456-42661417400"] {
+            #expect(throws: PostgresError.self) { try UUID.decode(postgresText: bad) }
+        }
+    }
+
     @Test("arrays with NULL elements and timestamps in other time zones decode")
     func arraysAndTimeZones() async throws {
         let connection = try await TestPostgres.database().connect()

@@ -1,4 +1,5 @@
 import Foundation
+import TuringCore
 
 /// The `exec` handler: runs a command per task, the task as JSON on its stdin, its stdout's JSON as the result.
 ///
@@ -86,9 +87,7 @@ public struct ExecHandler: TaskHandler {
             throw TaskFailure("exec: stdout is not JSON: not valid UTF-8")
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty,
-              (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: .fragmentsAllowed)) != nil
-        else {
+        guard JSONText.isValid(trimmed) else {
             throw TaskFailure("exec: stdout is not JSON: \(trimmed.isEmpty ? "(empty)" : String(trimmed.prefix(200)))")
         }
         return trimmed

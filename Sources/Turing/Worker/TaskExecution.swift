@@ -1,4 +1,5 @@
 import Foundation
+import TuringCore
 
 /// Runs one task's handler and turns whatever happens into a `TaskOutcome`; never throws, so one task's
 /// failure never touches the others.
@@ -7,7 +8,8 @@ enum TaskExecution {
         do {
             let result = try await handler.run(task, context: context)
             if Task.isCancelled { return .cancelled(task) }
-            guard isJSON(result) else {
+            // One value jsonb refuses would fail the whole batch write it goes out in: refuse it here, alone.
+            guard JSONText.isValid(result) else {
                 return .failed(task, reason: "handler returned a result that is not JSON: \(result.prefix(200))")
             }
             return .succeeded(task, result: result)
@@ -17,10 +19,6 @@ enum TaskExecution {
         }
     }
 
-    /// `jsonb` accepts any JSON value; checking here keeps one bad result from failing a whole batch write.
-    static func isJSON(_ text: String) -> Bool {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil
-    }
 
     static func describe(_ error: any Error) -> String {
         if let failure = error as? TaskFailure { return failure.reason }
