@@ -6,35 +6,23 @@ import Testing
 struct ClaimSizingTests {
     @Test("fills free slots plus prefetch, less what is buffered")
     func fillsSlots() {
-        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 0, claiming: 0, batchSize: 50, prefetch: 2, remainingAllowed: nil) == 6)
-        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 3, claiming: 0, batchSize: 50, prefetch: 2, remainingAllowed: nil) == 3)
-        #expect(ClaimSizing.claimCount(freeSlots: 0, buffered: 0, claiming: 0, batchSize: 50, prefetch: 2, remainingAllowed: nil) == 2)
+        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 0, batchSize: 50, prefetch: 2, remainingAllowed: nil) == 6)
+        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 3, batchSize: 50, prefetch: 2, remainingAllowed: nil) == 3)
+        #expect(ClaimSizing.claimCount(freeSlots: 0, buffered: 0, batchSize: 50, prefetch: 2, remainingAllowed: nil) == 2)
     }
 
     @Test("unstarted claims never exceed the batch size")
     func batchSizeCap() {
-        #expect(ClaimSizing.claimCount(freeSlots: 100, buffered: 0, claiming: 0, batchSize: 50, prefetch: 4, remainingAllowed: nil) == 50)
-        #expect(ClaimSizing.claimCount(freeSlots: 100, buffered: 45, claiming: 0, batchSize: 50, prefetch: 4, remainingAllowed: nil) == 5)
-        #expect(ClaimSizing.claimCount(freeSlots: 8, buffered: 50, claiming: 0, batchSize: 50, prefetch: 4, remainingAllowed: nil) == 0)
-        #expect(ClaimSizing.claimCount(freeSlots: 8, buffered: 0, claiming: 0, batchSize: 1, prefetch: 0, remainingAllowed: nil) == 1)
-    }
-
-    @Test("claims in flight count like buffered tasks: towards what is wanted and against the batch")
-    func claimsInFlight() {
-        // 64 free slots, a full prefetch: one claim of 50 in flight leaves no room for another.
-        #expect(ClaimSizing.claimCount(freeSlots: 64, buffered: 0, claiming: 50, batchSize: 50, prefetch: 50, remainingAllowed: nil) == 0)
-        #expect(ClaimSizing.claimCount(freeSlots: 64, buffered: 10, claiming: 30, batchSize: 50, prefetch: 50, remainingAllowed: nil) == 10)
-        // What is wanted shrinks by what is being claimed.
-        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 0, claiming: 5, batchSize: 50, prefetch: 2, remainingAllowed: nil) == 1)
-        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 1, claiming: 5, batchSize: 50, prefetch: 2, remainingAllowed: nil) == 0)
-        // Long tasks (prefetch 1): nothing more while a claim covers the free slots.
-        #expect(ClaimSizing.claimCount(freeSlots: 1, buffered: 0, claiming: 2, batchSize: 50, prefetch: 1, remainingAllowed: nil) == 0)
+        #expect(ClaimSizing.claimCount(freeSlots: 100, buffered: 0, batchSize: 50, prefetch: 4, remainingAllowed: nil) == 50)
+        #expect(ClaimSizing.claimCount(freeSlots: 100, buffered: 45, batchSize: 50, prefetch: 4, remainingAllowed: nil) == 5)
+        #expect(ClaimSizing.claimCount(freeSlots: 8, buffered: 50, batchSize: 50, prefetch: 4, remainingAllowed: nil) == 0)
+        #expect(ClaimSizing.claimCount(freeSlots: 8, buffered: 0, batchSize: 1, prefetch: 0, remainingAllowed: nil) == 1)
     }
 
     @Test("never more than --max-tasks still allows")
     func maxTasksCap() {
-        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 0, claiming: 0, batchSize: 50, prefetch: 2, remainingAllowed: 3) == 3)
-        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 0, claiming: 0, batchSize: 50, prefetch: 2, remainingAllowed: 0) == 0)
+        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 0, batchSize: 50, prefetch: 2, remainingAllowed: 3) == 3)
+        #expect(ClaimSizing.claimCount(freeSlots: 4, buffered: 0, batchSize: 50, prefetch: 2, remainingAllowed: 0) == 0)
     }
 
     @Test("never negative, whatever the inputs")
@@ -43,12 +31,12 @@ struct ClaimSizingTests {
         for _ in 0..<2000 {
             let count = ClaimSizing.claimCount(
                 freeSlots: Int.random(in: -5...20, using: &rng), buffered: Int.random(in: -5...60, using: &rng),
-                claiming: Int.random(in: -5...60, using: &rng), batchSize: Int.random(in: -1...50, using: &rng), prefetch: Int.random(in: -2...5, using: &rng),
+                batchSize: Int.random(in: -1...50, using: &rng), prefetch: Int.random(in: -2...5, using: &rng),
                 remainingAllowed: Bool.random(using: &rng) ? nil : Int.random(in: -10...10, using: &rng)
             )
             #expect(count >= 0)
         }
-        #expect(ClaimSizing.claimCount(freeSlots: -3, buffered: -2, claiming: -1, batchSize: -1, prefetch: -1, remainingAllowed: -4) == 0)
+        #expect(ClaimSizing.claimCount(freeSlots: -3, buffered: -2, batchSize: -1, prefetch: -1, remainingAllowed: -4) == 0)
     }
 
     @Test("--max-tasks 7 with 4 workers: claims add up to exactly 7")
@@ -57,7 +45,7 @@ struct ClaimSizingTests {
         let workers = 4, maxTasks = 7
         for _ in 0..<20 {
             let claim = ClaimSizing.claimCount(
-                freeSlots: workers - inFlight, buffered: buffered, claiming: 0, batchSize: 50, prefetch: 1,
+                freeSlots: workers - inFlight, buffered: buffered, batchSize: 50, prefetch: 1,
                 remainingAllowed: maxTasks - finished - inFlight - buffered
             )
             claimedTotal += claim

@@ -4,9 +4,8 @@ import Testing
 import TuringPostgres
 @testable import Turing
 
-/// claim_tasks as migration 093 writes it (short statements with cached plans), and the worker's one-statement
-/// exchange of results for new claims.
-@Suite("088 SQL API: claims with cached plans, and complete-and-claim")
+/// claim_tasks as migration 093 writes it: short statements whose plans PL/pgSQL caches per session.
+@Suite("088 SQL API: claims with cached plans (093)")
 struct TaskAPIClaimTests {
     typealias F = TaskAPIFixture
 
@@ -51,52 +50,5 @@ struct TaskAPIClaimTests {
         #expect(taken.map(\.attempt) == [1, 2, 2])
         let rest = try await F.claim(db, worker: "next", max: 3)
         #expect(rest.map(\.taskID) == [ids[2]])
-    }
-
-    @Test("completeAndClaim records the results whose leases hold and claims more, in one statement")
-    func completeAndClaim() async throws {
-        let (_, db) = try await F.database()
-        let workflow = try await F.workflow(db)
-        let ids = try await F.insertTasks(db, workflow: workflow, count: 6)
-        let store = TaskStore(connection: db)
-        let request = TaskStore.ClaimRequest(workerID: "w", maxTasks: 2, lease: .seconds(60), workflowID: workflow)
-        let first = try await store.claim(request)
-        try #require(first.map(\.taskID) == Array(ids.prefix(2)))
-
-        let completions = [
-            TaskStore.Completion(taskID: first[0].taskID, leaseToken: first[0].leaseToken, result: #"{"ok": 1}"#),
-            TaskStore.Completion(taskID: first[1].taskID, leaseToken: UUID(), result: #"{"stale": true}"#),
-        ]
-        let (recorded, claimed) = try await store.completeAndClaim(completions, request)
-        #expect(recorded == [ids[0]])
-        #expect(claimed.map(\.taskID) == [ids[2], ids[3]])
-        #expect(claimed.allSatisfy { $0.attempt == 1 && $0.payload.contains("\"n\"") })
-        let states = try await db.query("SELECT id, status, result::text FROM turing.tasks WHERE id = ANY($1) ORDER BY id", [Array(ids.prefix(4))])
-        #expect(try states.map { try $0.decode(1, as: String.self) } == ["completed", "running", "running", "running"])
-        #expect(try states.first?.decode(2, as: String?.self) == #"{"ok": 1}"#)
-
-        // Nothing to complete, or nothing left to claim: each half still answers.
-        let (none, more) = try await store.completeAndClaim([], request)
-        #expect(none.isEmpty && more.map(\.taskID) == [ids[4], ids[5]])
-        let done = more.map { TaskStore.Completion(taskID: $0.taskID, leaseToken: $0.leaseToken, result: "null") }
-        let (last, empty) = try await store.completeAndClaim(done, request)
-        #expect(last == [ids[4], ids[5]] && empty.isEmpty)
-    }
-
-    @Test("a completeAndClaim that fails changes nothing: no result recorded, no task claimed")
-    func completeAndClaimIsOneTransaction() async throws {
-        let (_, db) = try await F.database()
-        let workflow = try await F.workflow(db)
-        try await F.insertTasks(db, workflow: workflow, count: 3)
-        let store = TaskStore(connection: db)
-        let held = try #require(try await store.claim(workerID: "w", maxTasks: 1, lease: .seconds(60), workflowID: workflow).first)
-        // An unknown workflow makes the claim half raise TU003 after the complete half has run.
-        let bad = TaskStore.ClaimRequest(workerID: "w", maxTasks: 2, lease: .seconds(60), workflowID: 987_654)
-        let completion = TaskStore.Completion(taskID: held.taskID, leaseToken: held.leaseToken, result: "1")
-        let error = await #expect(throws: PostgresError.self) { try await store.completeAndClaim([completion], bad) }
-        #expect(error?.sqlState == "TU003")
-        let counts = try await db.query("SELECT count(*) FILTER (WHERE status = 'running'), count(*) FILTER (WHERE status = 'pending') FROM turing.tasks")
-        #expect(try counts.first?.decode(0, as: Int.self) == 1)
-        #expect(try counts.first?.decode(1, as: Int.self) == 2)
     }
 }

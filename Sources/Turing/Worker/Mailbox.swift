@@ -26,7 +26,7 @@ enum StopRequest: Int, Comparable, Sendable {
 final class Mailbox: @unchecked Sendable {
     struct Contents {
         var outcomes: [TaskOutcome] = []
-        var exchanges: [TaskExchange.Report] = []
+        var writes: [ResultWriter.Report] = []
         var notified = false
         var stop = StopRequest.none
     }
@@ -47,9 +47,9 @@ final class Mailbox: @unchecked Sendable {
         continuation.yield()
     }
 
-    /// An exchange (results written, tasks claimed) finished.
-    func post(_ report: TaskExchange.Report) {
-        lock.withLock { contents.exchanges.append(report) }
+    /// A result write finished.
+    func post(_ report: ResultWriter.Report) {
+        lock.withLock { contents.writes.append(report) }
         continuation.yield()
     }
 

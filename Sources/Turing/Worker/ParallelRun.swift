@@ -4,14 +4,12 @@ import TuringCore
 import TuringPostgres
 
 /// One run of `processPendingTasksParallel`: a single loop owns every piece of state, so there are no locks
-/// around it. Running tasks, exchanges, the LISTEN connection, a ticker and stop requests post into the mailbox;
-/// each turn of the loop takes what was posted, starts buffered tasks in free slots, renews leases when due, and
-/// starts an exchange on each idle work connection: the results that finished since the last one (in one
-/// `complete_tasks`) and, when slots or the prefetch need them, a claim, in one statement.
+/// around it. Running tasks, the LISTEN connection, a ticker and stop requests post into the mailbox; each turn
+/// of the loop takes what was posted, starts buffered tasks in free slots, writes results (all that finished
+/// since the last write, in one `complete_tasks`), renews leases when due, and tops up claims.
 ///
-/// Connections, whatever the number of workers: two for work (exchanges alternate between them, so one
-/// connection's round trip overlaps the other's; the first also renews leases and saves checkpoints), and one
-/// that LISTENs.
+/// Connections: one for claims and leases, one for writing results (so a write overlaps the next claim), and
+/// one that LISTENs, whatever the number of workers.
 struct ParallelRun {
     let orchestrator: TuringOrchestrator
     let mailbox: Mailbox
@@ -25,13 +23,11 @@ struct ParallelRun {
     func run() async throws -> TuringOrchestrator.RunReport {
         let started = ContinuousClock.now
         let connection = try await orchestrator.connect(role: "api")
-        let second = try await orchestrator.connect(role: "exchange")
+        let results = try await orchestrator.connect(role: "results")
+        let writer = ResultWriter(store: TaskStore(connection: results), logger: logger)
         let listener = try await orchestrator.connect(role: "listen")
         try await listener.listen(TaskNotifications.channel)
         let store = TaskStore(connection: connection)
-        let exchanges = [store, TaskStore(connection: second)].enumerated().map {
-            TaskExchange(lane: $0.offset, store: $0.element, logger: logger)
-        }
         try await store.requireAPI()
         if let resource = options.resource {
             let capacity = try await store.requireResource(resource)
@@ -56,7 +52,7 @@ struct ParallelRun {
             Task { await GPUSampler(store: store, workerID: options.workerID, logger: logger).run() },
         ]
         var state = LoopState(options: options, workers: workers, batchSize: batchSize, maxTasks: maxTasks)
-        await loop(&state, store: store, exchanges: exchanges)
+        await loop(&state, store: store, writer: writer)
         background.forEach { $0.cancel() }
         listener.interruptWait()
 
@@ -64,34 +60,33 @@ struct ParallelRun {
             try await store.stopWorker(id: options.workerID)
         }
         await connection.close()
-        await second.close()
+        await results.close()
         await listener.close()
         state.report.wallTime = ContinuousClock.now - started
         options.progress?.finish(report: state.report, workers: state.limit)
         return state.report
     }
 
-    private func loop(_ state: inout LoopState, store: TaskStore, exchanges: [TaskExchange]) async {
+    private func loop(_ state: inout LoopState, store: TaskStore, writer: ResultWriter) async {
         var wakeUps = mailbox.wakeUps.makeAsyncIterator()
         while true {
             let posted = mailbox.take()
-            if posted.notified {
-                state.claimableHint = true
-                state.notifications += 1
-            }
             state.absorb(posted.outcomes)
-            for report in posted.exchanges { await apply(report, &state, store: store) }
+            for report in posted.writes { state.apply(report, logger: logger) }
             if !posted.outcomes.isEmpty && state.running.isEmpty && state.buffer.isEmpty {
                 state.nextPoll = .now  // just went idle: look again at once rather than after the poll interval
             }
             if !posted.outcomes.isEmpty { state.adaptLimitIfDue(logger: logger) }
+            if posted.notified { state.claimableHint = true }
             // Under a resource a claim may have come back short because its capacity was taken: a finished
             // task freed a place, so claim again now rather than at the next poll.
             if options.resource != nil, !posted.outcomes.isEmpty { state.claimableHint = true }
             startTasks(&state, store: store)
+            startWriting(&state, writer: writer)
             await handleStop(posted.stop, &state, store: store)
             await renewLeasesIfDue(&state, store: store)
-            startExchanges(&state, exchanges: exchanges)
+            await claimIfUseful(&state, store: store)
+            startTasks(&state, store: store)
             await reportProgressIfDue(&state, store: store)
             if state.isFinished { break }
             _ = await wakeUps.next()
@@ -120,71 +115,16 @@ struct ParallelRun {
         }
     }
 
-    // MARK: Exchanges
+    // MARK: Results
 
-    /// Starts an exchange on each idle work connection that has something to do: unwritten outcomes (up to
-    /// `LoopState.maximumWrite`), a claim, or both.
-    private func startExchanges(_ state: inout LoopState, exchanges: [TaskExchange]) {
-        let now = ContinuousClock.now
-        guard state.databaseAvailable(at: now) else { return }
-        for exchange in exchanges where state.exchanges[exchange.lane] == nil {
-            let outcomes = Array(state.unwritten.prefix(LoopState.maximumWrite))
-            let wanted = state.claimWanted(at: now)
-            guard !outcomes.isEmpty || wanted > 0 else { return }
-            state.unwritten.removeFirst(outcomes.count)
-            state.exchanges[exchange.lane] = InFlightExchange(
-                outcomes: outcomes, claimRequested: wanted, started: now, notificationsAtStart: state.notifications)
-            let request = wanted == 0 ? nil : TaskStore.ClaimRequest(
-                workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID,
-                resource: options.resource)
-            let mailbox = mailbox
-            Task { mailbox.post(await exchange.run(outcomes, claim: request)) }
-        }
-    }
-
-    /// Takes in what an exchange did: counts its writes, buffers its claims, and decides when to claim next.
-    private func apply(_ report: TaskExchange.Report, _ state: inout LoopState, store: TaskStore) async {
-        guard let flight = state.exchanges.removeValue(forKey: report.lane) else { return }
-        state.report.succeeded += report.succeeded
-        state.report.failed += report.failed
-        state.report.leasesLost += report.leasesLost
-        if let error = report.error {
-            state.unwritten = report.unwritten + state.unwritten
-            state.databaseFailed(flight.claimRequested > 0 ? "claim tasks" : "write results", error, logger: logger)
-            return
-        }
-        state.databaseRecovered()
-        let now = ContinuousClock.now
-        guard let claimed = report.claimed else {
-            if !flight.outcomes.isEmpty && state.isIdle { state.nextPoll = now }  // the last results are in: look again
-            return
-        }
-        state.meanClaimSeconds.add((now - flight.started).inSeconds)
-        state.buffer += claimed  // after a stop, the next turn hands these back
-        if claimed.count == flight.claimRequested {
-            state.claimableHint = true  // probably more where these came from
-            state.settled = false
-            return
-        }
-        // Short: the queue ran dry (unless a NOTIFY arrived meanwhile). Look again at the next poll.
-        if state.notifications == flight.notificationsAtStart { state.claimableHint = false }
-        if claimed.isEmpty && options.exitWhenIdle && state.running.isEmpty && state.buffer.isEmpty {
-            // Idle here; but tasks other workers hold may come back (a crashed worker's lease expires),
-            // and retries may be waiting out a backoff: only a settled workflow lets this worker go.
-            do {
-                state.settled = try await !store.hasUnsettledTasks(workflowID: options.workflowID)
-            } catch {
-                state.databaseFailed("check for unsettled tasks", error, logger: logger)
-                return
-            }
-            if !state.settled {
-                state.nextPoll = now + min(options.pollInterval, .milliseconds(500))  // waiting for others to settle
-                return
-            }
-        } else {
-            state.settled = false
-        }
-        state.nextPoll = now + options.pollInterval
+    /// Hands unwritten outcomes (up to `LoopState.maximumWrite`) to the writer unless a write is in flight.
+    private func startWriting(_ state: inout LoopState, writer: ResultWriter) {
+        guard state.beingWritten.isEmpty, !state.unwritten.isEmpty, state.databaseAvailable(at: .now) else { return }
+        let batch = Array(state.unwritten.prefix(LoopState.maximumWrite))
+        state.unwritten.removeFirst(batch.count)
+        state.beingWritten = batch
+        let mailbox = mailbox
+        Task { mailbox.post(await writer.write(batch)) }
     }
 
     // MARK: Stopping
@@ -241,7 +181,7 @@ struct ParallelRun {
         // Finished tasks keep their leases until their results are written: a slow write or an outage must not
         // let them expire and be claimed again.
         let held = state.running.values.filter { !$0.cancelled }.map(\.task) + state.buffer
-            + (state.unwritten + state.exchanges.values.flatMap(\.outcomes)).map(\.task)
+            + (state.unwritten + state.beingWritten).map(\.task)
         do {
             if held.isEmpty {
                 try await store.heartbeat(workerID: options.workerID)
@@ -266,6 +206,43 @@ struct ParallelRun {
         }
     }
 
+    // MARK: Claiming
+
+    private func claimIfUseful(_ state: inout LoopState, store: TaskStore) async {
+        let now = ContinuousClock.now
+        guard state.stop == .none, state.databaseAvailable(at: now) else { return }
+        let wanted = ClaimSizing.claimCount(
+            freeSlots: state.limit - state.running.count, buffered: state.buffer.count, batchSize: batchSize,
+            prefetch: state.prefetch, remainingAllowed: state.remainingAllowed)
+        guard wanted > 0, state.claimableHint || now >= state.nextPoll else { return }
+        state.claimableHint = false
+        do {
+            let claimStarted = ContinuousClock.now
+            let claimed = try await store.claim(
+                workerID: options.workerID, maxTasks: wanted, lease: options.lease, workflowID: options.workflowID,
+                resource: options.resource)
+            state.meanClaimSeconds.add((ContinuousClock.now - claimStarted).inSeconds)
+            state.databaseRecovered()
+            state.buffer += claimed
+            if claimed.isEmpty && options.exitWhenIdle && state.running.isEmpty && state.buffer.isEmpty {
+                // Idle here; but tasks other workers hold may come back (a crashed worker's lease expires),
+                // and retries may be waiting out a backoff: only a settled workflow lets this worker go.
+                state.settled = try await !store.hasUnsettledTasks(workflowID: options.workflowID)
+            } else {
+                state.settled = false
+            }
+            if claimed.count == wanted {
+                state.claimableHint = true  // probably more where these came from
+            } else if options.exitWhenIdle && claimed.isEmpty && !state.settled && state.running.isEmpty && state.buffer.isEmpty {
+                state.nextPoll = now + min(options.pollInterval, .milliseconds(500))  // waiting for others to settle
+            } else {
+                state.nextPoll = now + options.pollInterval
+            }
+        } catch {
+            state.databaseFailed("claim tasks", error, logger: logger)
+        }
+    }
+
     // MARK: Progress
 
     private func reportProgressIfDue(_ state: inout LoopState, store: TaskStore) async {
@@ -277,15 +254,6 @@ struct ParallelRun {
             progress.report(snapshot: snapshot, inFlight: state.running.count, finishedHere: state.report.finished)
         }
     }
-}
-
-/// An exchange on one work connection, from start until its report is applied.
-struct InFlightExchange {
-    let outcomes: [TaskOutcome]
-    /// 0 when it claims nothing.
-    let claimRequested: Int
-    let started: ContinuousClock.Instant
-    let notificationsAtStart: Int
 }
 
 /// A task whose handler is running.
@@ -312,8 +280,8 @@ struct LoopState {
     var running: [Int64: RunningTask] = [:]
     /// Finished runs whose outcome is not yet written (kept across database outages).
     var unwritten: [TaskOutcome] = []
-    /// The exchange in flight on each work connection, by lane.
-    var exchanges: [Int: InFlightExchange] = [:]
+    /// The outcomes of the write in flight on the results connection (empty when none is).
+    var beingWritten: [TaskOutcome] = []
     /// The most outcomes one write carries, however many piled up during an outage.
     static let maximumWrite = 500
     /// Cancelled tasks to hand back.
@@ -321,10 +289,7 @@ struct LoopState {
     var report = TuringOrchestrator.RunReport()
     var stop = StopRequest.none
     var graceDeadline = ContinuousClock.now
-    /// Claim without waiting for the poll: the last claim came back full, or a NOTIFY said tasks were added.
     var claimableHint = true
-    /// NOTIFYs received so far, so that a claim coming back short does not forget one that arrived meanwhile.
-    var notifications = 0
     /// Set when a claim found nothing and no task in scope is pending or leased anywhere (`--exit-when-idle`).
     var settled = false
     var nextPoll = ContinuousClock.now
@@ -358,36 +323,16 @@ struct LoopState {
             meanClaimSeconds: meanClaimSeconds.value)
     }
 
-    /// Tasks asked for by the claims in flight.
-    var claimsInFlight: Int { exchanges.values.reduce(0) { $0 + $1.claimRequested } }
-
     /// Tasks this process may still claim under `--max-tasks`.
     var remainingAllowed: Int? {
-        maxTasks.map {
-            $0 - report.finished - unwritten.count - exchanges.values.reduce(0) { $0 + $1.outcomes.count }
-                - running.count - buffer.count - claimsInFlight
-        }
+        maxTasks.map { $0 - report.finished - unwritten.count - beingWritten.count - running.count - buffer.count }
     }
 
-    /// Nothing running, buffered, unwritten or in flight.
-    var isIdle: Bool { running.isEmpty && buffer.isEmpty && unwritten.isEmpty && exchanges.isEmpty }
-
     var isFinished: Bool {
-        let idle = running.isEmpty && unwritten.isEmpty && exchanges.isEmpty
+        let idle = running.isEmpty && unwritten.isEmpty && beingWritten.isEmpty
         if stop != .none { return idle }
         if let maxTasks, report.finished >= maxTasks { return idle && buffer.isEmpty }
         return options.exitWhenIdle && idle && buffer.isEmpty && settled && !claimableHint
-    }
-
-    /// How many tasks to claim now (0: none): enough for the free slots and the prefetch, counting buffered
-    /// tasks and claims in flight; only while not stopping, and only when a claim is likely to find something
-    /// or the poll is due.
-    func claimWanted(at now: ContinuousClock.Instant) -> Int {
-        // Polling (no hint) claims on one connection at a time; a hint lets both claim.
-        guard stop == .none, claimableHint || (now >= nextPoll && claimsInFlight == 0) else { return 0 }
-        return ClaimSizing.claimCount(
-            freeSlots: limit - running.count, buffered: buffer.count, claiming: claimsInFlight, batchSize: batchSize,
-            prefetch: prefetch, remainingAllowed: remainingAllowed)
     }
 
     mutating func absorb(_ outcomes: [TaskOutcome]) {
@@ -403,6 +348,20 @@ struct LoopState {
             }
         }
         noteInFlight()
+    }
+
+    /// Takes in what a write did; on a database failure the rest waits for the next write, after a backoff.
+    mutating func apply(_ written: ResultWriter.Report, logger: Logger) {
+        beingWritten.removeAll()
+        report.succeeded += written.succeeded
+        report.failed += written.failed
+        report.leasesLost += written.leasesLost
+        if let error = written.error {
+            unwritten = written.unwritten + unwritten
+            databaseFailed("write results", error, logger: logger)
+        } else {
+            databaseRecovered()
+        }
     }
 
     // MARK: Database outages

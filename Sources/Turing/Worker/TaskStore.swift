@@ -46,87 +46,30 @@ public struct TaskStore: Sendable {
         }
     }
 
-    /// What to ask `turing.claim_tasks` for.
-    public struct ClaimRequest: Sendable {
-        public var workerID: String
-        public var maxTasks: Int
-        public var lease: Duration
-        public var workflowID: Int64?
-        /// With a resource, migration 090's 5-argument overload: fewer tasks when its capacity is taken.
-        public var resource: String?
-
-        public init(workerID: String, maxTasks: Int, lease: Duration, workflowID: Int64?, resource: String? = nil) {
-            self.workerID = workerID
-            self.maxTasks = maxTasks
-            self.lease = lease
-            self.workflowID = workflowID
-            self.resource = resource
-        }
-
-        /// The `turing.claim_tasks(…)` call, its parameters numbered from `$first`.
-        func call(from first: Int) -> (sql: String, parameters: [any PostgresEncodable]) {
-            let p = (first...first + 4).map { "$\($0)" }
-            if let resource {
-                return ("turing.claim_tasks(\(p[0]), \(p[1]), make_interval(secs => \(p[2])), \(p[3]), \(p[4]))",
-                        [workerID, maxTasks, lease.inSeconds, workflowID, resource])
-            }
-            return ("turing.claim_tasks(\(p[0]), \(p[1]), make_interval(secs => \(p[2])), \(p[3]))",
-                    [workerID, maxTasks, lease.inSeconds, workflowID])
-        }
-    }
-
     /// `turing.claim_tasks`: up to `maxTasks` claimable tasks, each with a fresh lease. With a `resource`
     /// (migration 090's 5-argument overload), fewer when the resource's capacity is taken, possibly none.
     public func claim(
         workerID: String, maxTasks: Int, lease: Duration, workflowID: Int64?, resource: String? = nil
     ) async throws -> [ClaimedTask] {
-        try await claim(ClaimRequest(workerID: workerID, maxTasks: maxTasks, lease: lease, workflowID: workflowID, resource: resource))
-    }
-
-    /// `turing.claim_tasks` for `request`.
-    public func claim(_ request: ClaimRequest) async throws -> [ClaimedTask] {
-        let (call, parameters) = request.call(from: 1)
-        let rows = try await connection.query(
-            "SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text FROM \(call)", parameters)
-        return try rows.map { try Self.claimedTask($0) }
-    }
-
-    /// `turing.complete_tasks` and `turing.claim_tasks` in one statement: one round trip and one transaction
-    /// record `completions` (those whose leases still hold) and claim up to `request.maxTasks` more. The two
-    /// touch different rows (held tasks, claimable tasks), so their order inside the statement does not matter.
-    public func completeAndClaim(
-        _ completions: [Completion], _ request: ClaimRequest
-    ) async throws -> (recorded: Set<Int64>, claimed: [ClaimedTask]) {
-        let (call, parameters) = request.call(from: 4)
-        // Each CTE calls a volatile function, so PostgreSQL runs each exactly once. The first row carries the
-        // recorded ids (task_id NULL); the others are the claimed tasks.
-        let rows = try await connection.query(
-            """
-            WITH completed AS (SELECT coalesce(array_agg(c.id), '{}') AS ids
-                               FROM turing.complete_tasks($1::bigint[], $2::uuid[], $3::jsonb[]) AS c(id)),
-                 claimed AS (SELECT * FROM \(call))
-            SELECT NULL::bigint AS task_id, NULL::bigint, NULL::uuid, NULL::integer, NULL::text, NULL::text, ids::text
-            FROM completed
-            UNION ALL
-            SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text, NULL FROM claimed
-            """,
-            [completions.map(\.taskID), completions.map(\.leaseToken), completions.map(\.result)] + parameters)
-        var recorded: Set<Int64> = []
-        var claimed: [ClaimedTask] = []
-        for row in rows {
-            if try row.decode(0, as: Int64?.self) == nil {
-                recorded = Set(try row.decode(6, as: [Int64].self))
+        let rows =
+            if let resource {
+                try await connection.query(
+                    """
+                    SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text
+                    FROM turing.claim_tasks($1, $2, make_interval(secs => $3), $4, $5)
+                    """, [workerID, maxTasks, lease.inSeconds, workflowID, resource])
             } else {
-                claimed.append(try Self.claimedTask(row))
+                try await connection.query(
+                    """
+                    SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text
+                    FROM turing.claim_tasks($1, $2, make_interval(secs => $3), $4)
+                    """, [workerID, maxTasks, lease.inSeconds, workflowID])
             }
+        return try rows.map { row in
+            ClaimedTask(
+                taskID: try row.decode(0), workflowID: try row.decode(1), leaseToken: try row.decode(2),
+                attempt: try row.decode(3), payload: try row.decode(4), checkpoint: try row.decode(5))
         }
-        return (recorded, claimed)
-    }
-
-    private static func claimedTask(_ row: PostgresRow) throws -> ClaimedTask {
-        ClaimedTask(
-            taskID: try row.decode(0), workflowID: try row.decode(1), leaseToken: try row.decode(2),
-            attempt: try row.decode(3), payload: try row.decode(4), checkpoint: try row.decode(5))
     }
 
     /// `turing.renew_leases`: extends the leases still held and returns their ids; also counts as a heartbeat.
