@@ -56,6 +56,41 @@ extension WorkerTests {
             await connection.close()
         }
 
+        /// Answers every task with `{"n": …}`, except that tasks whose payload has `"bad": true` get a string
+        /// holding U+0000, which JSON allows and jsonb refuses.
+        struct NulResultHandler: TaskHandler {
+            func run(_ task: ClaimedTask, context: TaskContext) async throws -> String {
+                task.payload.contains("\"bad\": true") ? #""a\u0000b""# : #"{"n": 1}"#
+            }
+        }
+
+        @Test("a result jsonb would refuse fails its task alone; the others in its batch are recorded")
+        func resultJSONBRefuses() async throws {
+            let (database, connection) = try await WorkerFixture.database()
+            let workflow: Int64 = 1124
+            try await WorkerFixture.seed(
+                connection, workflow: workflow, count: 12, payloadSQL: "jsonb_build_object('bad', g % 4 = 0)")
+            try await connection.query("UPDATE turing.tasks SET max_attempts = 1 WHERE workflow_id = $1", [workflow])
+            var options = TuringOrchestrator.Options(workerID: "nul")
+            options.workflowID = workflow
+            options.exitWhenIdle = true
+            let report = try await TuringOrchestrator(
+                database: .init(connectionString: database.url, applicationName: "turing-tests"),
+                options: options, handler: NulResultHandler(), logger: Self.quiet
+            ).processPendingTasksParallel(maxTasks: nil, workers: 4, batchSize: 50)
+
+            #expect(report.succeeded == 9)
+            #expect(report.failed == 3)
+            #expect(try await WorkerFixture.int(
+                connection, "SELECT count(*) FROM turing.tasks WHERE workflow_id = $1 AND status = 'completed' AND result = '{\"n\": 1}'",
+                [workflow]) == 9)
+            #expect(try await WorkerFixture.int(
+                connection,
+                "SELECT count(*) FROM turing.tasks WHERE workflow_id = $1 AND status = 'failed' AND error LIKE '%not JSON as jsonb reads it%' AND payload->>'bad' = 'true'",
+                [workflow]) == 3)
+            await connection.close()
+        }
+
         @Test("processPendingTasks (sequential) completes every task exactly once too")
         func sequentialCompletesEverything() async throws {
             let (database, connection) = try await WorkerFixture.database()
