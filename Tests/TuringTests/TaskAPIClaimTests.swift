@@ -52,3 +52,32 @@ struct TaskAPIClaimTests {
         #expect(rest.map(\.taskID) == [ids[2]])
     }
 }
+
+extension TaskAPIClaimTests {
+    @Test("sql/explain_claim.sql prints the plans of claim_tasks' statements, through the indexes, and claims nothing")
+    func explainClaimScript() async throws {
+        let (database, db) = try await F.database()
+        let workflow = try await F.workflow(db)
+        // A table worth planning for: 20,000 finished tasks of another workflow, 200 pending ones.
+        let history = try await F.workflow(db, name: "history")
+        try await db.query(
+            """
+            INSERT INTO turing.tasks (workflow_id, payload, status, completed_at, result)
+            SELECT $1, '{}', 'completed', now(), '{}' FROM generate_series(1, 20000)
+            """, [history])
+        try await F.insertTasks(db, workflow: workflow, count: 200)
+        try await db.query("ANALYZE turing.tasks")
+        let psql = try await MigrateCLI.runTool([
+            "psql", "-X", "-d", database.url, "-v", "workflow=\(workflow)", "-v", "max_tasks=20",
+            "-f", F.sqlDirectory + "/explain_claim.sql",
+        ])
+        #expect(psql.status == 0, "\(psql)")
+        let output = psql.stdout + psql.stderr
+        #expect(output.contains("tasks_claimable_workflow_idx"), "\(output)")
+        #expect(output.contains("tasks_pkey"), "\(output)")
+        #expect(output.contains("Buffers:"), "\(output)")
+        #expect(!output.contains("Seq Scan on tasks"), "\(output)")
+        #expect(psql.stdout.contains("20"), "the claim inside the transaction took 20 tasks: \(psql.stdout)")
+        #expect(try await F.value(db, "SELECT count(*) FROM turing.tasks WHERE status = 'pending'", as: Int.self) == 200)
+    }
+}
