@@ -2271,9 +2271,7 @@ $fn$;
 -- What: the same function (CREATE OR REPLACE keeps its owner, grants and comment), written as short
 -- statements that PL/pgSQL prepares once per session and reuses: one static candidate query per case (any
 -- workflow; one workflow), the expired-lease clean-up only when there is something to clean, and the claim
--- itself by primary key. Expired leases are looked for only when the soonest lease of all has expired (one
--- index entry): 088 searched the running tasks on every claim, and with a workflow the planner read every
--- running task of it through (workflow_id, status). Measured with pgbench (one client, the same machine): a claim of 50 0.93 -> 0.69 ms,
+-- itself by primary key. Measured with pgbench (one client, the same machine): a claim of 50 0.93 -> 0.69 ms,
 -- an empty claim 0.33 -> 0.14 ms.
 --
 -- Same signature, checks, errors, answers and locks: the candidates are locked FOR UPDATE SKIP LOCKED
@@ -2293,7 +2291,6 @@ DECLARE
     v_expired bigint[];
     v_exhausted bigint[];
     v_picked bigint[];
-    v_any_expired boolean;
 BEGIN
     IF p_worker_id IS NULL OR btrim(p_worker_id) = '' THEN
         RAISE EXCEPTION 'turing.claim_tasks: worker_id must not be NULL or empty'
@@ -2307,14 +2304,6 @@ BEGIN
         RAISE EXCEPTION 'turing.claim_tasks: lease must be a positive interval, got %', coalesce(p_lease::text, 'NULL')
             USING ERRCODE = 'TU001', HINT = 'For example interval ''30 seconds''; renew it with turing.renew_leases before it ends.';
     END IF;
-
-    -- Expired leases are rare: the soonest-expiring lease, one entry of tasks_lease_expiry_idx, says whether
-    -- any exists before running tasks are searched for them (running tasks with a NULL lease belong to the
-    -- old sequential processor; they sort last and never count).
-    v_any_expired := (SELECT t.lease_expires_at FROM turing.tasks AS t
-                      WHERE t.status = 'running'
-                      ORDER BY t.lease_expires_at
-                      LIMIT 1) < now();
 
     -- Candidates, locked until the end of the transaction; rows other claimers hold are skipped and do not
     -- count towards the LIMIT: pending and due, in claim order (tasks_claimable_idx, or
@@ -2331,19 +2320,17 @@ BEGIN
             LIMIT p_max_tasks
             FOR UPDATE SKIP LOCKED
         ) AS d;
-        IF v_any_expired THEN
-            SELECT array_agg(e.id) FILTER (WHERE NOT e.exhausted), array_agg(e.id) FILTER (WHERE e.exhausted)
-            INTO v_expired, v_exhausted
-            FROM (
-                SELECT t.id, t.attempts >= t.max_attempts AS exhausted
-                FROM turing.tasks AS t
-                WHERE t.status = 'running'
-                  AND t.lease_expires_at < now()
-                ORDER BY t.lease_expires_at
-                LIMIT p_max_tasks
-                FOR UPDATE SKIP LOCKED
-            ) AS e;
-        END IF;
+        SELECT array_agg(e.id) FILTER (WHERE NOT e.exhausted), array_agg(e.id) FILTER (WHERE e.exhausted)
+        INTO v_expired, v_exhausted
+        FROM (
+            SELECT t.id, t.attempts >= t.max_attempts AS exhausted
+            FROM turing.tasks AS t
+            WHERE t.status = 'running'
+              AND t.lease_expires_at < now()
+            ORDER BY t.lease_expires_at
+            LIMIT p_max_tasks
+            FOR UPDATE SKIP LOCKED
+        ) AS e;
     ELSE
         IF NOT EXISTS (SELECT 1 FROM turing.workflows AS w WHERE w.id = p_workflow_id) THEN
             RAISE EXCEPTION 'turing.claim_tasks: workflow % does not exist', p_workflow_id
@@ -2360,20 +2347,18 @@ BEGIN
             LIMIT p_max_tasks
             FOR UPDATE SKIP LOCKED
         ) AS d;
-        IF v_any_expired THEN
-            SELECT array_agg(e.id) FILTER (WHERE NOT e.exhausted), array_agg(e.id) FILTER (WHERE e.exhausted)
-            INTO v_expired, v_exhausted
-            FROM (
-                SELECT t.id, t.attempts >= t.max_attempts AS exhausted
-                FROM turing.tasks AS t
-                WHERE t.status = 'running'
-                  AND t.lease_expires_at < now()
-                  AND t.workflow_id = p_workflow_id
-                ORDER BY t.lease_expires_at
-                LIMIT p_max_tasks
-                FOR UPDATE SKIP LOCKED
-            ) AS e;
-        END IF;
+        SELECT array_agg(e.id) FILTER (WHERE NOT e.exhausted), array_agg(e.id) FILTER (WHERE e.exhausted)
+        INTO v_expired, v_exhausted
+        FROM (
+            SELECT t.id, t.attempts >= t.max_attempts AS exhausted
+            FROM turing.tasks AS t
+            WHERE t.status = 'running'
+              AND t.lease_expires_at < now()
+              AND t.workflow_id = p_workflow_id
+            ORDER BY t.lease_expires_at
+            LIMIT p_max_tasks
+            FOR UPDATE SKIP LOCKED
+        ) AS e;
     END IF;
 
     -- Lease expired on the last allowed attempt: the job keeps killing its worker. End it.
