@@ -166,7 +166,7 @@ private struct Parser {
     /// One or more decimal digits.
     private mutating func digits() -> Bool {
         let start = position
-        while let byte = current, byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { position += 1 }
+        while let byte = current, byte.isASCIIDigit { position += 1 }
         return position > start
     }
 
@@ -228,14 +228,7 @@ private struct Parser {
         guard bytes.count - position >= 4 else { return nil }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[position]
-            let nibble: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let nibble = bytes[position].hexDigitValue else { return nil }
             value = value << 4 | UInt32(nibble)
             position += 1
         }
