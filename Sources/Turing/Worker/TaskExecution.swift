@@ -10,7 +10,10 @@ enum TaskExecution {
             if Task.isCancelled { return .cancelled(task) }
             // One value jsonb refuses would fail the whole batch write it goes out in: refuse it here, alone.
             guard JSONText.isValid(result) else {
-                return .failed(task, reason: "handler returned a result that is not JSON as jsonb reads it (no \\u0000, no unpaired surrogates): \(result.prefix(200))")
+                return .failed(
+                    task,
+                    reason: "handler returned a result that is not JSON as jsonb reads it (no \\u0000, no unpaired surrogates): "
+                        + result.prefix(200))
             }
             return .succeeded(task, result: result)
         } catch {
@@ -18,7 +21,6 @@ enum TaskExecution {
             return .failed(task, reason: describe(error))
         }
     }
-
 
     static func describe(_ error: any Error) -> String {
         if let failure = error as? TaskFailure { return failure.reason }
