@@ -103,7 +103,7 @@ actor ServerStarter {
         guard initdb.status == 0 else {
             throw TestSetupError("initdb failed (status \(initdb.status)): \(initdb.stderr.suffix(600))")
         }
-        let port = try freePort()
+        let port = try FreePort.next()
         let options = [
             "-p \(port)", "-k \(root)", "-c listen_addresses=127.0.0.1", "-c max_connections=400",
             "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c shared_buffers=256MB",
@@ -144,24 +144,5 @@ actor ServerStarter {
             rm -rf '\(root)'
             """
         _ = try? ChildProcess(["setsid", "sh", "-c", script], outputPath: "/dev/null", errorPath: "/dev/null")
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSetupError("socket() failed: \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw TestSetupError("bind() failed: \(errno)") }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -16,6 +16,11 @@ public final class PostgresConnection: @unchecked Sendable {
     // Touched only on `queue`.
     private var handle: OpaquePointer?
     private var listenedChannels: [String] = []
+    /// Statements `queryPrepared` has prepared in the current session, by SQL text.
+    private var preparedStatements: [String: String] = [:]
+    /// Cleared when the server keeps losing this connection's prepared statements (a pooler that does not
+    /// carry them): `queryPrepared` then runs statements unnamed, as `query` does.
+    private var preparingStatements = true
     // The cancel handle is used from other threads, so it has its own lock.
     private let cancelLock = NSLock()
     private var cancelHandle: OpaquePointer?
@@ -55,6 +60,28 @@ public final class PostgresConnection: @unchecked Sendable {
             let connection = try self.liveHandle()
             do {
                 return try self.run(sql, parameters, on: connection)
+            } catch {
+                self.rollBackAbortedTransaction(connection)
+                throw error
+            }
+        }
+    }
+
+    /// Like `query`, but the statement is prepared once per session (a named, protocol-level prepared
+    /// statement) and then only executed: the server parses and plans it once instead of on every call.
+    /// For the few statements a program runs over and over; each distinct text stays prepared until the
+    /// session ends.
+    ///
+    /// The name is derived from the SQL text, so it means the same statement on every server session.
+    /// A statement the server no longer has (a pooler moved the session, `DISCARD ALL`) or whose result
+    /// type changed (a migration replaced a function) is prepared again once; if that happens again
+    /// straight away, this connection stops preparing and runs its statements unnamed.
+    @discardableResult
+    public func queryPrepared(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
+        try await onQueue {
+            let connection = try self.liveHandle()
+            do {
+                return try self.runPrepared(sql, parameters, on: connection)
             } catch {
                 self.rollBackAbortedTransaction(connection)
                 throw error
@@ -152,6 +179,7 @@ public final class PostgresConnection: @unchecked Sendable {
         // Server NOTICEs ("relation already exists, skipping") are not errors; libpq would print them on stderr.
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
+        preparedStatements = [:]
         cancelLock.withLock {
             if let cancelHandle { PQfreeCancel(cancelHandle) }
             cancelHandle = PQgetCancel(connection)
@@ -192,6 +220,56 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         defer { PQclear(result) }
         return try rows(from: result, sql: sql, on: connection)
+    }
+
+    private func runPrepared(
+        _ sql: String, _ parameters: [any PostgresEncodable], on connection: OpaquePointer
+    ) throws -> PostgresRows {
+        guard preparingStatements else { return try run(sql, parameters, on: connection) }
+        let texts = parameters.map { $0.postgresText }
+        func execute() throws -> PostgresRows {
+            let name = try prepare(sql, on: connection)
+            let result = withCStringArray(texts) { values in
+                PQexecPrepared(connection, name, Int32(texts.count), values, nil, nil, 0)
+            }
+            defer { PQclear(result) }
+            return try rows(from: result, sql: sql, on: connection)
+        }
+        do {
+            return try execute()
+        } catch let error as PostgresError where error.isStalePreparedStatement {
+            // Gone from the session, or its plan no longer fits: forget it and prepare it again, once.
+            forgetPrepared(sql, on: connection)
+        }
+        do {
+            return try execute()
+        } catch let error as PostgresError where error.sqlState == PostgresError.undefinedPreparedStatement {
+            // Lost again at once: the server side does not keep this session's statements.
+            forgetPrepared(sql, on: connection)
+            preparingStatements = false
+            return try run(sql, parameters, on: connection)
+        }
+    }
+
+    private func forgetPrepared(_ sql: String, on connection: OpaquePointer) {
+        guard let name = preparedStatements.removeValue(forKey: sql) else { return }
+        _ = try? runScript("DEALLOCATE \(name)", on: connection)
+    }
+
+    /// The name of `sql`'s prepared statement in this session, preparing it first if needed.
+    private func prepare(_ sql: String, on connection: OpaquePointer) throws -> String {
+        if let name = preparedStatements[sql] { return name }
+        let name = "turing_" + SHA256.hexDigest(Array(sql.utf8)).prefix(24)
+        let result = PQprepare(connection, name, sql, 0, nil)
+        defer { PQclear(result) }
+        do {
+            _ = try rows(from: result, sql: sql, on: connection)
+        } catch let error as PostgresError where error.sqlState == PostgresError.duplicatePreparedStatement {
+            // Already prepared under this name in this server session (a pooler shares sessions): the name
+            // comes from the text, so it is this same statement.
+        }
+        preparedStatements[sql] = name
+        return name
     }
 
     func runScript(_ script: String, on connection: OpaquePointer) throws {

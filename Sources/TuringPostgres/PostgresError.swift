@@ -96,4 +96,15 @@ extension PostgresError {
 
     /// `57014 query_canceled`.
     public var isQueryCanceled: Bool { sqlState == "57014" }
+
+    /// `26000 invalid_sql_statement_name`: no prepared statement of that name in the session.
+    static let undefinedPreparedStatement = "26000"
+    /// `42P05 duplicate_prepared_statement`.
+    static let duplicatePreparedStatement = "42P05"
+
+    /// A prepared statement that must be prepared again: gone from the session (`26000`), or planned for a
+    /// result type that has since changed (`0A000`, "cached plan must not change result type").
+    var isStalePreparedStatement: Bool {
+        sqlState == Self.undefinedPreparedStatement || sqlState == "0A000"
+    }
 }

@@ -3,7 +3,10 @@ import TuringCore
 import TuringPostgres
 
 /// The worker's side of migration 088's SQL API: every call is one statement of one function.
-/// Nothing here keeps session state, so it works behind a transaction-pooling PgBouncer.
+/// The functions keep no session state, so this works behind a transaction-pooling PgBouncer. The calls made
+/// per batch (claim, complete, fail, renew, checkpoint) are prepared once per connection (`queryPrepared`);
+/// a pooler that does not carry prepared statements (PgBouncer before 1.21, or `max_prepared_statements = 0`)
+/// is noticed, and the connection then runs them unnamed.
 public struct TaskStore: Sendable {
     /// A result to record with `complete_tasks`.
     public struct Completion: Sendable, Hashable {
@@ -53,13 +56,13 @@ public struct TaskStore: Sendable {
     ) async throws -> [ClaimedTask] {
         let rows =
             if let resource {
-                try await connection.query(
+                try await connection.queryPrepared(
                     """
                     SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text
                     FROM turing.claim_tasks($1, $2, make_interval(secs => $3), $4, $5)
                     """, [workerID, maxTasks, lease.inSeconds, workflowID, resource])
             } else {
-                try await connection.query(
+                try await connection.queryPrepared(
                     """
                     SELECT task_id, workflow_id, lease_token, attempt, payload::text, checkpoint::text
                     FROM turing.claim_tasks($1, $2, make_interval(secs => $3), $4)
@@ -74,7 +77,7 @@ public struct TaskStore: Sendable {
 
     /// `turing.renew_leases`: extends the leases still held and returns their ids; also counts as a heartbeat.
     public func renew(workerID: String, tasks: [ClaimedTask], lease: Duration) async throws -> Set<Int64> {
-        let rows = try await connection.query(
+        let rows = try await connection.queryPrepared(
             "SELECT turing.renew_leases($1, $2::bigint[], $3::uuid[], make_interval(secs => $4))",
             [workerID, tasks.map(\.taskID), tasks.map(\.leaseToken), lease.inSeconds])
         return Set(try rows.map { try $0.decode(0, as: Int64.self) })
@@ -83,7 +86,7 @@ public struct TaskStore: Sendable {
     /// `turing.complete_tasks`: records results whose leases still hold; returns the ids recorded.
     public func complete(_ completions: [Completion]) async throws -> Set<Int64> {
         guard !completions.isEmpty else { return [] }
-        let rows = try await connection.query(
+        let rows = try await connection.queryPrepared(
             "SELECT turing.complete_tasks($1::bigint[], $2::uuid[], $3::jsonb[])",
             [completions.map(\.taskID), completions.map(\.leaseToken), completions.map(\.result)])
         return Set(try rows.map { try $0.decode(0, as: Int64.self) })
@@ -91,7 +94,7 @@ public struct TaskStore: Sendable {
 
     /// `turing.fail_task`: nil when the lease was lost (nothing changed).
     public func fail(_ task: ClaimedTask, error: String, retryDelay: Duration? = nil) async throws -> FailOutcome? {
-        let rows = try await connection.query(
+        let rows = try await connection.queryPrepared(
             "SELECT turing.fail_task($1, $2, $3, CASE WHEN $4::float8 IS NULL THEN NULL ELSE make_interval(secs => $4) END)",
             [task.taskID, task.leaseToken, error, retryDelay?.inSeconds])
         return try rows.first?.decode(0, as: String?.self).flatMap(FailOutcome.init(rawValue:))
@@ -106,7 +109,7 @@ public struct TaskStore: Sendable {
 
     /// `turing.checkpoint_task`: false when the lease was lost.
     public func checkpoint(_ task: ClaimedTask, state: String) async throws -> Bool {
-        let rows = try await connection.query(
+        let rows = try await connection.queryPrepared(
             "SELECT turing.checkpoint_task($1, $2, $3::jsonb)", [task.taskID, task.leaseToken, state])
         return try rows.first?.decode(0, as: Bool.self) ?? false
     }
