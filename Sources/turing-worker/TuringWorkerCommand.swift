@@ -30,22 +30,22 @@ struct TuringWorkerCommand: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL or key=value conninfo. (env: DATABASE_URL; default: libpq's PG* variables)")
     var databaseURL: String?
 
-    @Option(help: "Tasks in flight in this process, or 'auto' to follow the measured throughput (see --max-workers). (env: TURING_PARALLEL_WORKERS; default: 4)")
+    @Option(parsing: .unconditional, help: "Tasks in flight in this process, or 'auto' to follow the measured throughput (see --max-workers). (env: TURING_PARALLEL_WORKERS; default: 4)")
     var workers: String?
 
-    @Option(help: "With --workers auto: the most tasks in flight; it starts at 2. (default: 32)")
+    @Option(parsing: .unconditional, help: "With --workers auto: the most tasks in flight; it starts at 2. (default: 32)")
     var maxWorkers: Int?
 
-    @Option(help: "Most tasks claimed in one round trip; also the most unstarted claims held. (env: TURING_BATCH_SIZE; default: 50)")
+    @Option(parsing: .unconditional, help: "Most tasks claimed in one round trip; also the most unstarted claims held. (env: TURING_BATCH_SIZE; default: 50)")
     var batchSize: Int?
 
-    @Option(help: "Stop after this many tasks finished, across all of this process's workers. (default: no limit)")
+    @Option(parsing: .unconditional, help: "Stop after this many tasks finished, across all of this process's workers. (default: no limit)")
     var maxTasks: Int?
 
-    @Option(help: "Only this workflow's tasks. (env: TURING_WORKFLOW; default: all workflows)")
+    @Option(parsing: .unconditional, help: "Only this workflow's tasks. (env: TURING_WORKFLOW; default: all workflows)")
     var workflow: Int64?
 
-    @Option(help: "Lease in seconds, renewed every third of it while a task runs. (env: TURING_LEASE_SECONDS; default: 30)")
+    @Option(parsing: .unconditional, help: "Lease in seconds, renewed every third of it while a task runs. (env: TURING_LEASE_SECONDS; default: 30)")
     var lease: String?
 
     @Option(help: "simulate, exec or ollama. (env: TURING_HANDLER; default: ollama)")
@@ -60,7 +60,7 @@ struct TuringWorkerCommand: AsyncParsableCommand {
     @Flag(help: "The old path, one task at a time: claim one, run it, complete it, repeat. The rollback plan.")
     var sequential = false
 
-    @Option(help: "simulate handler: milliseconds per task when the payload has no simulate_ms. (default: 0)")
+    @Option(parsing: .unconditional, help: "simulate handler: milliseconds per task when the payload has no simulate_ms. (default: 0)")
     var simulateMs: Int?
 
     @Option(help: "exec handler: the command to run per task, e.g. 'python3 job.py' (task JSON on stdin, result JSON on stdout).")
@@ -69,16 +69,16 @@ struct TuringWorkerCommand: AsyncParsableCommand {
     @Option(help: "ollama handler: the server's URL. (env: OLLAMA_HOST; default: http://127.0.0.1:11434)")
     var ollamaURL: String?
 
-    @Option(help: "Seconds between progress lines on stderr; 0 for none. (default: 10)")
+    @Option(parsing: .unconditional, help: "Seconds between progress lines on stderr; 0 for none. (default: 10)")
     var progressInterval: String?
 
-    @Option(help: "Seconds running tasks get to finish after SIGINT/SIGTERM. (default: the lease)")
+    @Option(parsing: .unconditional, help: "Seconds running tasks get to finish after SIGINT/SIGTERM. (default: the lease)")
     var shutdownGrace: String?
 
     @Option(help: "Count this process's running tasks against a resource's capacity, shared by every process that names it (SELECT turing.set_capacity('gpu0', 4)). (env: TURING_RESOURCE; default: none)")
     var resource: String?
 
-    @Option(help: "Seconds one task may run (an exec child, an Ollama request) before it fails for a retry. (env: TURING_TASK_TIMEOUT; default: 300)")
+    @Option(parsing: .unconditional, help: "Seconds one task may run (an exec child, an Ollama request) before it fails for a retry. (env: TURING_TASK_TIMEOUT; default: 300)")
     var taskTimeout: String?
 
     /// Parses, maps every error to the documented exit code with one line, and runs.

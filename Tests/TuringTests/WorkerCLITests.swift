@@ -52,6 +52,22 @@ extension WorkerTests {
             #expect(child.standardOutput.isEmpty)
         }
 
+        @Test("a negative number is read as the option's value and gets the option's own message, not 'missing value'",
+              arguments: [
+                (["--batch-size", "-1"], "--batch-size must be between 1 and"),
+                (["--workers", "-3"], "--workers must be between 1 and"),
+                (["--workflow", "-2"], "--workflow must be at least 1"),
+                (["--max-tasks", "-1"], "--max-tasks must be at least 1"),
+                (["--task-timeout", "-1"], "--task-timeout"),
+              ])
+        func negativeNumbers(_ arguments: [String], _ message: String) async throws {
+            let (status, child) = try await WorkerFixture.runWorker(arguments + ["--exit-when-idle"], url: Self.unreachable)
+            defer { WorkerFixture.cleanUp(child) }
+            #expect(status == 2)
+            #expect(child.standardError.contains(message), "stderr: \(child.standardError)")
+            #expect(!child.standardError.contains("Missing value"), "stderr: \(child.standardError)")
+        }
+
         @Test("bad values from the environment are usage errors too", arguments: [
             ["TURING_PARALLEL_WORKERS": "many"], ["TURING_BATCH_SIZE": "0"], ["TURING_HANDLER": "gpu"], ["TURING_LEASE_SECONDS": "soon"],
         ])
