@@ -56,15 +56,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs one statement with `$1…$n` parameters (text format) and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
-        try await onQueue {
-            let connection = try self.liveHandle()
-            do {
-                return try self.run(sql, parameters, on: connection)
-            } catch {
-                self.rollBackAbortedTransaction(connection)
-                throw error
-            }
-        }
+        try await statement { try self.run(sql, parameters, on: $0) }
     }
 
     /// Like `query`, but the statement is prepared once per session (a named, protocol-level prepared
@@ -78,24 +70,22 @@ public final class PostgresConnection: @unchecked Sendable {
     /// straight away, this connection stops preparing and runs its statements unnamed.
     @discardableResult
     public func queryPrepared(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> PostgresRows {
-        try await onQueue {
-            let connection = try self.liveHandle()
-            do {
-                return try self.runPrepared(sql, parameters, on: connection)
-            } catch {
-                self.rollBackAbortedTransaction(connection)
-                throw error
-            }
-        }
+        try await statement { try self.runPrepared(sql, parameters, on: $0) }
     }
 
     /// Runs a script of one or more statements with the simple-query protocol (`PQexec`), no parameters.
     /// Outside a transaction the server runs a multi-statement script as one implicit transaction.
     public func execute(_ script: String) async throws {
+        try await statement { try self.runScript(script, on: $0) }
+    }
+
+    /// Runs `body` on the queue with a live handle; if it fails inside a transaction the caller opened with a
+    /// plain `BEGIN`, that transaction is rolled back so the connection stays usable.
+    private func statement<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await onQueue {
             let connection = try self.liveHandle()
             do {
-                try self.runScript(script, on: connection)
+                return try body(connection)
             } catch {
                 self.rollBackAbortedTransaction(connection)
                 throw error
