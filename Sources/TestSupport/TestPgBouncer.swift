@@ -42,7 +42,7 @@ public final class TestPgBouncer: Sendable {
             guard chown.status == 0 else { throw TestSetupError("cannot hand \(root) to the postgres user: \(chown.stderr)") }
         }
         let started = try Shell.run([binary, "-d", root + "/pgbouncer.ini"], asPostgresUser: true)
-        // The daemon writes its pid file once it listens, a moment after the launcher returns.
+        // The daemon writes its pid file a moment after the launcher returns.
         var pid: Int32?
         for _ in 0..<250 where started.status == 0 && pid == nil {
             pid = (try? String(contentsOfFile: root + "/pgbouncer.pid", encoding: .utf8))
